@@ -1,0 +1,264 @@
+"""All git access: the only module that runs git.
+
+Everything goes through the git command line (through GitPython's command
+wrapper), never an in-process index reader: ``git commit -a`` and ``git commit
+<path>`` point hooks at a temporary index through GIT_INDEX_FILE, which only
+the git CLI honours.  Output is NUL-separated (-z) and blobs are read in one
+``git cat-file --batch`` per call, each once.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from adapter_guard.errors import GitError
+
+os.environ.setdefault('GIT_PYTHON_REFRESH', 'quiet')  # a missing git is reported by us, not at import
+import git  # noqa: E402  (GitPython)
+
+NULL_SHA = '0' * 40
+EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+CONFIG_GLOB = '*adapter_config.json'
+TRAILER = 'Base-Model-Change'
+_SHA = re.compile(r'[0-9a-f]{40}')
+_HEADER = '%x01%H%x00%P%x00%aI%x00%an%x00%(trailers:key=' + TRAILER + ',valueonly,separator=%x1f)%x00'
+
+
+class Change(NamedTuple):
+    """One adapter config changed by one commit (git log --raw)."""
+
+    status: str          # A, M, D, R (rename), T (type change), or MM... for a merge
+    path: str            # the path after the commit
+    old_path: str        # the path before (differs for a rename)
+    old_blobs: tuple[str, ...]  # one per parent; NULL_SHA when absent
+    new_blob: str        # NULL_SHA when deleted
+
+
+class Commit(NamedTuple):
+    sha: str
+    parents: tuple[str, ...]
+    date: str            # ISO 8601, author date
+    author: str
+    trailers: tuple[str, ...]  # Base-Model-Change values
+    changes: tuple[Change, ...]
+
+
+class Repo:
+    def __init__(self, root: str, git_dir: str, shallow: bool, head: str | None) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.shallow = shallow
+        self.head = head
+        self._git = git.Git(root)
+
+    def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+        status, out, err = self._execute(args)
+        if status not in ok:
+            raise GitError(f'git {" ".join(args[:3])} failed: {err.strip() or f"exit {status}"}')
+        return out
+
+    def _execute(self, args: Iterable[str]) -> tuple[int, str, str]:
+        try:
+            status, out, err = self._git.execute(
+                ['git', *args], with_extended_output=True, with_exceptions=False,
+                stdout_as_string=True, strip_newline_in_stdout=False,
+            )
+        except git.GitCommandNotFound:
+            raise GitError('the git executable was not found on PATH')
+        return status, out, err
+
+    # -- what the repository is ------------------------------------------------
+
+    def grafted(self) -> bool:
+        """History rewritten by grafts or replace refs: commits may not be what they say."""
+        grafts = os.path.join(self.git_dir, 'info', 'grafts')
+        if os.path.isfile(grafts) and os.path.getsize(grafts):
+            return True
+        return bool(self.run('for-each-ref', '--count=1', '--format=%(refname)', 'refs/replace/').strip())
+
+    def resolve(self, rev: str) -> str | None:
+        status, out, _ = self._execute(('rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}'))
+        return out.strip() if status == 0 else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        status, _, _ = self._execute(('merge-base', '--is-ancestor', ancestor, descendant))
+        return status == 0
+
+    def commit_msg_hook_installed(self) -> bool:
+        """pre-commit's commit-msg hook is installed and runs adapter-guard-commit-msg."""
+        hook = os.path.join(self.git_dir, 'hooks', 'commit-msg')
+        config = os.path.join(self.root, '.pre-commit-config.yaml')
+        try:
+            with open(hook, encoding='utf-8', errors='replace') as f:
+                if 'pre-commit' not in f.read():
+                    return False
+            with open(config, encoding='utf-8', errors='replace') as f:
+                return 'adapter-guard-commit-msg' in f.read()
+        except OSError:
+            return False
+
+    # -- content ---------------------------------------------------------------
+
+    def staged_renames(self) -> dict[str, str]:
+        """new path -> old path for adapter configs renamed in the index relative to HEAD."""
+        if self.head is None:
+            return {}
+        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD')
+        tokens = out.split('\0')
+        renames = {}
+        i = 0
+        while i < len(tokens) - 1:
+            status = tokens[i]
+            if status[:1] in ('R', 'C'):
+                renames[tokens[i + 2]] = tokens[i + 1]
+                i += 3
+            else:
+                i += 2
+        return renames
+
+    def staged_configs(self) -> list[tuple[str, str]]:
+        """(path, old path) of adapter configs added, modified or renamed in the index."""
+        against = 'HEAD' if self.head else EMPTY_TREE
+        out = self.run(
+            'diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
+            '--diff-filter=ACMRT', against, '--', CONFIG_GLOB,
+        )
+        tokens = out.split('\0')
+        found = []
+        i = 0
+        while i < len(tokens) - 1:
+            status = tokens[i]
+            if status[:1] in ('R', 'C'):
+                found.append((tokens[i + 2], tokens[i + 1]))
+                i += 3
+            else:
+                found.append((tokens[i + 1], tokens[i + 1]))
+                i += 2
+        return found
+
+    def read(self, specs: list[str]) -> list[bytes | None]:
+        """Contents of objects ('HEAD:path', ':path', a blob sha); None when missing.
+
+        One ``git cat-file --batch`` for all of them; the names are written by
+        a thread while the contents are read, so a pipe never fills up.
+        """
+        if not specs:
+            return []
+        # cat-file reads names line by line: resolve a name with a newline first.
+        specs = [self._blob_sha(s) if '\n' in s else s for s in specs]
+        try:
+            process = subprocess.Popen(
+                ('git', 'cat-file', '--batch'), cwd=self.root,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise GitError('the git executable was not found on PATH')
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write(b''.join(s.encode('utf-8', 'surrogateescape') + b'\n' for s in specs))
+                stdin.close()
+            except BrokenPipeError:
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        contents: list[bytes | None] = []
+        for _ in specs:
+            header = stdout.readline()
+            parts = header.split()
+            if len(parts) == 3 and parts[1] == b'blob':
+                contents.append(stdout.read(int(parts[2])))
+                stdout.read(1)  # the newline after the content
+            elif len(parts) == 3:  # a tree or commit: not a file
+                stdout.read(int(parts[2]) + 1)
+                contents.append(None)
+            else:  # "<spec> missing" or "ambiguous"
+                contents.append(None)
+        writer.join()
+        process.wait()
+        return contents
+
+    def _blob_sha(self, spec: str) -> str:
+        status, out, _ = self._execute(('rev-parse', '--verify', '-q', '--end-of-options', spec))
+        return out.strip() if status == 0 else NULL_SHA
+
+    # -- history ---------------------------------------------------------------
+
+    def log(self, revisions: list[str], *, since: str | None = None, paths: Iterable[str] = ()) -> Iterator[Commit]:
+        """Commits that changed adapter configs, newest first, with their raw changes.
+
+        Rename-aware (-M) and merge-aware (-c: a merge shows only files that
+        differ from every parent, i.e. changes the merge itself made).
+        """
+        args = ['log', '-z', '--raw', '--no-abbrev', '-M', '-c', '--no-ext-diff', '--format=' + _HEADER]
+        if since is not None:
+            args.append('--since=' + since)
+        args += revisions
+        args += ['--', *(paths or (CONFIG_GLOB,))]
+        yield from parse_log(self.run(*args))
+
+
+def parse_log(out: str) -> Iterator[Commit]:
+    tokens = out.split('\0')
+    i, n = 0, len(tokens)
+    header: list[str] | None = None
+    changes: list[Change] = []
+    while i < n:
+        token = tokens[i].lstrip('\n')
+        if token.startswith('\x01') and _SHA.fullmatch(token[1:41]):
+            if header is not None:
+                yield _commit(header, changes)
+            header = [token[1:]] + tokens[i + 1:i + 5]
+            changes = []
+            i += 5
+            continue
+        if token.startswith(':'):
+            fields = token.lstrip(':').split()
+            parents = token.count(':', 0, len(token) - len(token.lstrip(':')))
+            status = fields[-1]
+            blobs = fields[parents + 1:-1]
+            if status[:1] in ('R', 'C') and parents == 1:
+                old_path, path = tokens[i + 1], tokens[i + 2]
+                i += 3
+            else:
+                old_path = path = tokens[i + 1]
+                i += 2
+            changes.append(Change(status[:1] if parents == 1 else status, path, old_path,
+                                  tuple(blobs[:-1]), blobs[-1]))
+            continue
+        i += 1
+    if header is not None:
+        yield _commit(header, changes)
+
+
+def _commit(header: list[str], changes: list[Change]) -> Commit:
+    sha, parents, date, author, trailers = (header + [''] * 5)[:5]
+    return Commit(
+        sha, tuple(parents.split()), date, author,
+        tuple(t.strip() for t in trailers.split('\x1f') if t.strip()),
+        tuple(changes),
+    )
+
+
+def open_repo(cwd: str = '.') -> Repo | None:
+    """The repository around ``cwd`` (honouring GIT_DIR and GIT_WORK_TREE), or None."""
+    try:
+        process = subprocess.run(
+            ('git', 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--is-shallow-repository', 'HEAD'),
+            cwd=cwd, capture_output=True, text=True,
+        )
+    except FileNotFoundError:
+        raise GitError('the git executable was not found on PATH')
+    lines = process.stdout.splitlines()
+    if len(lines) < 4:
+        return None  # not a repository (or a bare one)
+    head = lines[3] if _SHA.fullmatch(lines[3]) else None
+    return Repo(lines[0], lines[1], lines[2] == 'true', head)

@@ -1,0 +1,163 @@
+"""Read and parse one adapter_config.json: the loading stage.
+
+Returns the parsed document, or loading findings (AG001-AG004) as data.
+Parsing keeps what PEFT would see (``json.load``: the last duplicate wins,
+NaN becomes a float) so later checks judge the same values PEFT uses.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from adapter_guard.findings import Finding
+from adapter_guard.findings import Pointer
+from adapter_guard.findings import show
+from adapter_guard.positions import Positions
+from adapter_guard.positions import scan
+
+MAX_BYTES = 1 << 20  # 1 MiB: real configs are a few kB
+_BOM = b'\xef\xbb\xbf'
+_LFS = b'version https://git-lfs.github.com/spec/'
+
+
+class Document:
+    """A parsed adapter config and the text it came from."""
+
+    def __init__(self, path: str, text: str, data: dict[str, Any]) -> None:
+        self.path = path
+        self.text = text
+        self.data = data
+        self._positions: Positions | None = None
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            self._positions = scan(self.text)
+        return self._positions
+
+    def locate(self, pointer: Pointer, at: str = 'value') -> tuple[int, int]:
+        """Line and column of a key or value; the nearest existing parent."""
+        positions = self.positions
+        while True:
+            table = positions.keys if at == 'key' else positions.values
+            if pointer in table:
+                return table[pointer]
+            if at == 'value' and pointer in positions.keys:
+                return positions.keys[pointer]
+            if not pointer:
+                return 1, 1
+            pointer, at = pointer[:-1], 'key' if len(pointer) > 1 else 'value'
+
+
+class Loaded:
+    """What loading gives: a document (possibly None) and loading findings."""
+
+    def __init__(self, document: Document | None, findings: list[Finding]) -> None:
+        self.document = document
+        self.findings = findings
+
+
+def read_file(path: str) -> Loaded | bytes:
+    """The file's bytes, or an AG004 finding; never reads more than 1 MiB."""
+    try:
+        with open(path, 'rb') as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
+                return _unreadable(path, f'file is {size:,} bytes, larger than the 1 MiB limit for a config')
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        return _unreadable(path, f'cannot read: {e.strerror or e}')
+    if len(raw) > MAX_BYTES:  # grew while reading, or a special file
+        return _unreadable(path, 'file is larger than the 1 MiB limit for a config')
+    return raw
+
+
+def _unreadable(path: str, message: str, line: int = 1, column: int = 1) -> Loaded:
+    return Loaded(None, [Finding(path, 'AG004', message, line=line, column=column)])
+
+
+def parse(path: str, raw: bytes) -> Loaded:
+    findings: list[Finding] = []
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+        findings.append(Finding(
+            path, 'AG004',
+            "starts with a UTF-8 byte order mark; PEFT's json.load rejects it (save as plain UTF-8)",
+            line=1, column=1,
+        ))
+    if raw.startswith(_LFS):
+        return _unreadable(path, 'is a Git LFS pointer, not the config (run `git lfs pull`)')
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = raw.count(b'\n', 0, e.start) + 1
+        column = e.start - (raw.rfind(b'\n', 0, e.start) + 1) + 1
+        return _unreadable(path, f'not UTF-8: byte 0x{raw[e.start]:02x} at offset {e.start}', line, column)
+
+    problems = {'duplicate': False, 'constant': False}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            problems['duplicate'] = True
+        return obj
+
+    def constant(token: str) -> float:
+        problems['constant'] = True
+        return float(token)
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as e:
+        message = 'file is empty' if not text.strip() else f'not valid JSON: {e.msg}'
+        findings.append(Finding(path, 'AG001', message, line=e.lineno, column=e.colno))
+        return Loaded(None, findings)
+    except RecursionError:
+        findings.append(Finding(path, 'AG001', 'not valid JSON: nested too deeply', line=1, column=1))
+        return Loaded(None, findings)
+
+    document = Document(path, text, data)
+    if problems['duplicate']:
+        for dup in document.positions.duplicates:
+            name = show(dup.pointer)
+            findings.append(Finding(
+                path, 'AG002',
+                f'duplicate key {name} (first at line {dup.first[0]}); '
+                f"PEFT's json.load silently keeps this last one",
+                line=dup.again[0], column=dup.again[1],
+            ))
+    if problems['constant']:
+        for pointer, (line, column), token in document.positions.constants:
+            findings.append(Finding(
+                path, 'AG003', f'{show(pointer)} is {token}, which is not JSON',
+                line=line, column=column,
+            ))
+    if not isinstance(data, dict):
+        findings.append(Finding(
+            path, 'AG004', f'top level is {json_type(data)}, not an object', line=1, column=1,
+        ))
+        return Loaded(None, findings)
+    return Loaded(document, findings)
+
+
+def load(path: str) -> Loaded:
+    raw = read_file(path)
+    if isinstance(raw, Loaded):
+        return raw
+    return parse(path, raw)
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    if isinstance(value, str):
+        return 'a string'
+    if isinstance(value, list):
+        return 'an array'
+    return 'an object'
+

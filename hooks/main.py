@@ -1,0 +1,87 @@
+"""The command line: parse arguments, run a command, turn errors into exit codes.
+
+Exit codes: 0 no error findings, 1 error findings, 2 usage error or a broken
+policy file.  Nothing an input file contains produces a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from adapter_guard import __version__
+from adapter_guard.errors import UsageError
+from adapter_guard.rules import RULES
+
+COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'demo')
+
+
+def _codes(value: str) -> frozenset[str]:
+    codes = frozenset(c.strip().upper() for c in value.split(',') if c.strip())
+    for code in codes:
+        if not any(known.startswith(code) for known in RULES):
+            raise argparse.ArgumentTypeError(f'unknown rule code or prefix: {code}')
+    return codes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from adapter_guard.commands import audit
+    from adapter_guard.commands import check
+    from adapter_guard.commands import commit_msg
+    from adapter_guard.commands import demo
+    from adapter_guard.commands import init
+
+    parser = argparse.ArgumentParser(
+        prog='adapter-guard',
+        description='Keep PEFT adapter_config.json honest: schemas from PEFT, a base-model policy, '
+                    'and silent rewrites of base_model_name_or_path in git history.',
+        epilog='`adapter-guard PATH ...` is short for `adapter-guard check PATH ...`.',
+    )
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND')
+    for name, module, text in (
+        ('check', check, 'check adapter configs (the default command; the pre-commit hook)'),
+        ('commit-msg', commit_msg, 'check staged configs with the commit message (the commit-msg hook)'),
+        ('audit', audit, 'the base-model timeline of every adapter in the history'),
+        ('init', init, 'write a starter policy for an existing repository'),
+        ('demo', demo, 'show the problem and the hook in a throwaway repository'),
+    ):
+        sub = commands.add_parser(name, help=text, description=(module.__doc__ or '').strip())
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+        module.add_arguments(sub)
+        if name in ('check', 'commit-msg', 'audit'):
+            _common(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--config', metavar='FILE', help='policy file (default: .adapter-guard.toml or pyproject.toml)')
+    parser.add_argument('--format', choices=('text', 'json'), default='text')
+    parser.add_argument('--select', type=_codes, default=frozenset(), metavar='CODES',
+                        help='only these codes or prefixes, comma-separated (AG2,AG104)')
+    parser.add_argument('--ignore', type=_codes, default=frozenset(), metavar='CODES',
+                        help='never these codes or prefixes')
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    if argv and (argv[0] in COMMANDS or argv[0] in ('-h', '--help', '--version')):
+        return argv
+    return ['check'] + argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_with_default_command(args_list))
+    try:
+        return _run(args)
+    except UsageError as e:
+        print(f'adapter-guard: error: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    result: int = args.run(args)
+    return result

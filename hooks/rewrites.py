@@ -1,0 +1,140 @@
+"""What counts as a rewrite of the base model, and what acknowledges one.
+
+Pure functions over values: no git, no files.  A rewrite is a change of
+base_model_name_or_path (AG301) or of revision (AG302) between two versions
+of one adapter config, compared as parsed JSON: reordered target_modules,
+peft_version, inference_mode and formatting are not rewrites.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import re
+from typing import Any
+from typing import NamedTuple
+
+from adapter_guard.localpath import local_path_reason
+
+ABSENT = object()
+
+
+class BaseModel(NamedTuple):
+    """What one version of an adapter config says about its base model."""
+
+    base: Any  # str, None, or ABSENT
+    revision: Any
+
+
+def extract(content: bytes | None) -> BaseModel | None:
+    """The base model of a config's content; None when absent or unparseable."""
+    if content is None:
+        return None
+    try:
+        data = json.loads(content.decode('utf-8-sig'))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return BaseModel(data.get('base_model_name_or_path', ABSENT), data.get('revision', ABSENT))
+
+
+def show(value: Any) -> str:
+    if value is ABSENT:
+        return 'missing'
+    return 'null' if value is None else repr(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Accept:
+    """A policy [[accept]] entry: a change that was meant."""
+
+    path: str
+    to: str
+    from_: str | None = None
+
+
+class Rewrite(NamedTuple):
+    code: str       # AG301 or AG302
+    key: str        # the key that changed
+    previous: Any   # the old value (JSON value; None for null or missing)
+    message: str
+
+
+def rewrites(old: BaseModel, new: BaseModel) -> list[Rewrite]:
+    found = []
+    if old.base != new.base:
+        found.append(Rewrite('AG301', 'base_model_name_or_path', _json(old.base), _base_message(old.base, new.base)))
+    if old.revision != new.revision:
+        found.append(Rewrite('AG302', 'revision', _json(old.revision), _revision_message(old.revision, new.revision)))
+    return found
+
+
+def _json(value: Any) -> Any:
+    return None if value is ABSENT else value
+
+
+def _base_message(old: Any, new: Any) -> str:
+    message = f'base_model_name_or_path changed from {show(old)} to {show(new)}'
+    if old == '' and new is None:
+        return message + (
+            ": PEFT >= 0.21 re-saves '' as null; both mean the base model is unknown, "
+            'set it to the Hub id of the base model'
+        )
+    copy_of = local_copy_of(old, new)
+    if copy_of:
+        return message + (
+            f': it looks like a local copy of {copy_of!r} (PEFT writes the path the base model was '
+            'loaded from)'
+        )
+    return message
+
+
+def local_copy_of(old: Any, new: Any) -> str | None:
+    """The old Hub id when ``new`` is a local path ending in that id's name."""
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return None
+    if local_path_reason(old) is not None or local_path_reason(new) is None:
+        return None
+    name = old.rsplit('/', 1)[-1].lower()
+    last = re.split(r'[\\/]', new.rstrip('\\/'))[-1].lower()
+    return old if last == name or last.endswith('--' + name) else None
+
+
+def _revision_message(old: Any, new: Any) -> str:
+    if isinstance(old, str) and old and new in (None, '', ABSENT):
+        return f'revision {show(old)} was dropped ({show(new)}): the base model is no longer pinned'
+    return f'revision changed from {show(old)} to {show(new)}'
+
+
+def covered(value: str, rewrite: Rewrite, old: BaseModel, new: BaseModel) -> bool:
+    """Does an acknowledgement value ('org/name' or 'org/name@revision') cover this rewrite?
+
+    'org/name' covers a change of the base model to that value, and the
+    revision change that comes with such a re-base; a change of the revision
+    alone needs 'org/name@revision' (an empty revision means none).
+    """
+    base, at, revision = value.partition('@')
+    if not isinstance(new.base, str) or base.strip() != new.base:
+        return False
+    if at:
+        wanted = revision.strip() or None
+        return _json(new.revision) == wanted
+    return rewrite.code == 'AG301' or old.base != new.base
+
+
+def acknowledged(
+        path: str, rewrite: Rewrite, old: BaseModel, new: BaseModel,
+        trailers: tuple[str, ...], accepts: tuple[Accept, ...],
+) -> str | None:
+    """How the rewrite was acknowledged ('trailer' or 'policy'), or None."""
+    if any(covered(t, rewrite, old, new) for t in trailers):
+        return 'trailer'
+    for accept in accepts:
+        if not fnmatch.fnmatchcase(path, accept.path):
+            continue
+        if accept.from_ is not None and accept.from_ != old.base:
+            continue
+        if covered(accept.to, rewrite, old, new):
+            return 'policy'
+    return None

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from adapter_guard.main import main
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No network, no user git config or templates leaking into test repos."""
+    home = tmp_path_factory.mktemp('home')
+    templates = tmp_path_factory.mktemp('git-templates')
+    values = {
+        'HF_HUB_OFFLINE': '1',
+        'HOME': str(home),
+        'XDG_CONFIG_HOME': str(home / '.config'),
+        'GIT_CONFIG_NOSYSTEM': '1',
+        'GIT_TEMPLATE_DIR': str(templates),
+        'GIT_AUTHOR_NAME': 'Test Author',
+        'GIT_AUTHOR_EMAIL': 'author@example.com',
+        'GIT_COMMITTER_NAME': 'Test Committer',
+        'GIT_COMMITTER_EMAIL': 'committer@example.com',
+        'PRE_COMMIT_HOME': str(tmp_path_factory.getbasetemp() / 'pre-commit-cache'),
+    }
+    for name in ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'PRE_COMMIT_FROM_REF', 'PRE_COMMIT_TO_REF'):
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    (home / '.gitconfig').write_text('[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code = code
+        self.out = out
+        self.err = err
+
+    @property
+    def codes(self) -> list[str]:
+        return [f['code'] for f in json.loads(self.out)['findings']]
+
+    @property
+    def findings(self) -> list[dict[str, object]]:
+        return json.loads(self.out)['findings']
+
+    def __repr__(self) -> str:
+        return f'exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}'
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process: run('check', 'x.json', '--format', 'json')."""
+    def _run(*args: str | Path) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+    return _run
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty git repository as the working directory."""
+    from tests.util import git
+
+    path = tmp_path / 'repo'
+    path.mkdir()
+    git('init', '-q', cwd=path)
+    monkeypatch.chdir(path)
+    return path

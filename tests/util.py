@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: PEFT-formatted configs and real git."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RESOURCES = Path(__file__).resolve().parent / 'resources'
+CORPUS = REPO.parent / 'shared' / 'corpus'
+
+LORA: dict[str, Any] = {
+    'alpha_pattern': {},
+    'auto_mapping': None,
+    'base_model_name_or_path': 'meta-llama/Llama-2-7b-hf',
+    'bias': 'none',
+    'fan_in_fan_out': False,
+    'inference_mode': True,
+    'init_lora_weights': True,
+    'layers_pattern': None,
+    'layers_to_transform': None,
+    'lora_alpha': 16,
+    'lora_dropout': 0.05,
+    'modules_to_save': None,
+    'peft_type': 'LORA',
+    'r': 8,
+    'rank_pattern': {},
+    'revision': None,
+    'target_modules': ['q_proj', 'v_proj'],
+    'task_type': 'CAUSAL_LM',
+}
+
+
+def peft_dumps(data: dict[str, Any]) -> str:
+    """Exactly how PEFT writes adapter_config.json: indent 2, sorted, no final newline."""
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+def write_config(directory: Path | str, **changes: Any) -> Path:
+    data = dict(LORA)
+    for key, value in changes.items():
+        if value is ...:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path = Path(directory) / 'adapter_config.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(peft_dumps(data))
+    return path
+
+
+def git(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ('git',) + args, cwd=cwd, check=True, capture_output=True, text=True,
+        env={**os.environ, **(env or {})},
+    ).stdout
+
+
+def commit(message: str = 'commit', *args: str, cwd: Path | str | None = None) -> None:
+    git('commit', '--no-gpg-sign', '--no-verify', '-q', '-m', message, *args, cwd=cwd)
