@@ -90,14 +90,19 @@ class Repo:
         return status == 0
 
     def commit_msg_hook_installed(self) -> bool:
-        """pre-commit's commit-msg hook is installed and runs adapter-guard-commit-msg."""
+        """git's commit-msg hook runs adapter-guard commit-msg (directly or through pre-commit)."""
         hook = os.path.join(self.git_dir, 'hooks', 'commit-msg')
-        config = os.path.join(self.root, '.pre-commit-config.yaml')
         try:
             with open(hook, encoding='utf-8', errors='replace') as f:
-                if 'pre-commit' not in f.read():
-                    return False
-            with open(config, encoding='utf-8', errors='replace') as f:
+                script = f.read()
+        except OSError:
+            return False
+        if 'adapter-guard commit-msg' in script or 'adapter_guard commit-msg' in script:
+            return True
+        if 'pre-commit' not in script:
+            return False
+        try:
+            with open(os.path.join(self.root, '.pre-commit-config.yaml'), encoding='utf-8', errors='replace') as f:
                 return 'adapter-guard-commit-msg' in f.read()
         except OSError:
             return False

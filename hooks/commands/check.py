@@ -76,9 +76,11 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
         content = raw if isinstance(raw, bytes) else None
         targets.append(Target(path, relpath, content, loaded.document))
 
-    findings += _history(args, repo, targets, team_policy, commit_range, trailers)
+    history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers)
     findings = [f for path in paths for f in finish(
-        (f for f in findings if f.path == path), rules_of[path], selection)]
+        (f for f in findings + history_findings if f.path == path), rules_of[path], selection)]
+    if deferred:
+        findings = _defer(findings)
     findings.sort(key=Finding.sort_key)
     if args.fix:
         changed = fix.apply(findings, targets)
@@ -107,16 +109,30 @@ def _contents(
 def _history(
         args: argparse.Namespace, repo: gitrepo.Repo | None, targets: list[Target],
         team_policy: policy.Policy, commit_range: tuple[str, str] | None, trailers: tuple[str, ...] | None,
-) -> list[Finding]:
+) -> tuple[list[Finding], bool]:
+    """History findings, and whether staged rewrites are left to the commit-msg hook."""
     if args.no_history or not targets:
-        return []
+        return [], False
     if repo is None:
-        return [history.missing(t, 'not in a git repository (use --no-history for loose files)') for t in targets]
+        return [history.missing(t, 'not in a git repository (use --no-history for loose files)') for t in targets], False
     if commit_range is not None:
-        return history.commit_range(repo, *commit_range, targets, team_policy)
+        return history.commit_range(repo, *commit_range, targets, team_policy), False
     findings, unchanged = history.staged(repo, targets, team_policy, trailers=trailers or ())
-    if trailers is None and os.environ.get('PRE_COMMIT') and repo.commit_msg_hook_installed():
-        # The message (and its Base-Model-Change trailer) exists only at commit-msg:
-        # adapter-guard-commit-msg judges the staged change there.
-        findings = []
-    return findings + history.all_files(repo, unchanged, team_policy)
+    # Inside `git commit` with the commit-msg hook installed, the message (and its
+    # Base-Model-Change trailer) exists only at that later stage.
+    deferred = trailers is None and 'GIT_INDEX_FILE' in os.environ and repo.commit_msg_hook_installed()
+    return findings + history.all_files(repo, unchanged, team_policy), deferred
+
+
+def _defer(findings: list[Finding]) -> list[Finding]:
+    """Leave a staged rewrite to adapter-guard-commit-msg, unless the file fails anyway.
+
+    When the commit is rejected here for another reason, the rewrite is shown
+    too, so the whole story is told at once.
+    """
+    blocked = {f.path for f in findings if f.severity == 'error' and not _staged_rewrite(f)}
+    return [f for f in findings if not _staged_rewrite(f) or f.path in blocked]
+
+
+def _staged_rewrite(finding: Finding) -> bool:
+    return finding.code in ('AG301', 'AG302') and finding.commit is None
