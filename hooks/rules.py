@@ -34,6 +34,10 @@ RULES = {
         Rule('AG204', 'error', 'base model is not a valid Hub repo id'),
         Rule('AG205', 'error', 'revision is not a pinned commit'),
         Rule('AG206', 'error', 'base model denied by the policy'),
+        # history
+        Rule('AG301', 'error', 'base_model_name_or_path rewritten'),
+        Rule('AG302', 'error', 'revision rewritten'),
+        Rule('AG303', 'error', 'history missing: shallow, grafted or not a repository'),
         # PEFT version
         Rule('AG403', 'error', 'needs a newer PEFT than the policy allows'),
         # security
