@@ -14,6 +14,7 @@ import subprocess
 import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import IO
 from typing import NamedTuple
 
 from adapter_guard.errors import GitError
@@ -74,9 +75,13 @@ class Repo:
 
     # -- what the repository is ------------------------------------------------
 
+    def git_path(self, name: str) -> str:
+        """A path inside the git directory, as git resolves it (worktrees, core.hooksPath)."""
+        return os.path.join(self.root, self.run('rev-parse', '--git-path', name).strip())
+
     def grafted(self) -> bool:
         """History rewritten by grafts or replace refs: commits may not be what they say."""
-        grafts = os.path.join(self.git_dir, 'info', 'grafts')
+        grafts = self.git_path('info/grafts')
         if os.path.isfile(grafts) and os.path.getsize(grafts):
             return True
         return bool(self.run('for-each-ref', '--count=1', '--format=%(refname)', 'refs/replace/').strip())
@@ -91,7 +96,7 @@ class Repo:
 
     def commit_msg_hook_installed(self) -> bool:
         """git's commit-msg hook runs adapter-guard commit-msg (directly or through pre-commit)."""
-        hook = os.path.join(self.git_dir, 'hooks', 'commit-msg')
+        hook = self.git_path('hooks/commit-msg')
         try:
             with open(hook, encoding='utf-8', errors='replace') as f:
                 script = f.read()
@@ -176,7 +181,15 @@ class Repo:
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         contents: list[bytes | None] = []
-        for _ in specs:
+        with process:
+            contents = self._read_batch(stdout, len(specs))
+            writer.join()
+        return contents
+
+    @staticmethod
+    def _read_batch(stdout: IO[bytes], count: int) -> list[bytes | None]:
+        contents: list[bytes | None] = []
+        for _ in range(count):
             header = stdout.readline()
             parts = header.split()
             if len(parts) == 3 and parts[1] == b'blob':
@@ -187,8 +200,6 @@ class Repo:
                 contents.append(None)
             else:  # "<spec> missing" or "ambiguous"
                 contents.append(None)
-        writer.join()
-        process.wait()
         return contents
 
     def _blob_sha(self, spec: str) -> str:

@@ -60,3 +60,33 @@ def git(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = 
 
 def commit(message: str = 'commit', *args: str, cwd: Path | str | None = None) -> None:
     git('commit', '--no-gpg-sign', '--no-verify', '-q', '-m', message, *args, cwd=cwd)
+
+
+def install_git_hooks(repo: Path, *, commit_msg: bool = True, env: dict[str, str] | None = None) -> None:
+    """Plain git hooks that run this adapter-guard, as pre-commit would."""
+    import shlex
+    import sys
+
+    python = shlex.quote(sys.executable)
+    hooks = Path(git('rev-parse', '--git-path', 'hooks', cwd=repo, env=env).strip())
+    hooks = hooks if hooks.is_absolute() else repo / hooks
+    hooks.mkdir(parents=True, exist_ok=True)
+    scripts = {
+        'pre-commit': (
+            "git diff --cached --name-only -z --diff-filter=ACMR -- '*adapter_config.json' |\n"
+            f'    xargs -0 -r {python} -m adapter_guard check\n'
+        ),
+    }
+    if commit_msg:
+        scripts['commit-msg'] = f'exec {python} -m adapter_guard commit-msg "$1"\n'
+    for name, body in scripts.items():
+        path = hooks / name
+        path.write_text('#!/bin/sh\n' + body)
+        path.chmod(0o755)
+
+
+def try_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """git commit with the hooks running; never raises."""
+    return subprocess.run(
+        ('git', 'commit', '--no-gpg-sign', '-q', *args), cwd=repo, capture_output=True, text=True,
+    )
