@@ -1,0 +1,213 @@
+"""The hook through real pre-commit: try-repo, every stage, and the packaged wheel.
+
+Nothing is downloaded: pre-commit's hook environment is built from the
+packages already installed (VIRTUALENV_SYSTEM_SITE_PACKAGES, PIP_NO_INDEX).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.util import commit
+from tests.util import git
+from tests.util import REPO
+from tests.util import write_config
+
+pre_commit = pytest.importorskip('pre_commit')
+MANIFEST = REPO / '.pre-commit-hooks.yaml'
+OFFLINE = {'VIRTUALENV_SYSTEM_SITE_PACKAGES': '1', 'PIP_NO_INDEX': '1', 'PIP_NO_BUILD_ISOLATION': '0'}
+HUB = 'meta-llama/Llama-2-7b-hf'
+OTHER = 'meta-llama/Llama-3.1-8B'
+
+
+def _manifest() -> list[dict[str, object]]:
+    import yaml  # pre-commit's own dependency
+    return yaml.safe_load(MANIFEST.read_text())
+
+
+def pre_commit_cmd(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, '-m', 'pre_commit', *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, **OFFLINE, **(env or {})},
+    )
+
+
+def test_manifest_is_valid() -> None:
+    result = pre_commit_cmd('validate-manifest', str(MANIFEST), cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_manifest_ids_and_entries() -> None:
+    hooks = {h['id']: h for h in _manifest()}
+    assert set(hooks) == {'adapter-guard', 'adapter-guard-commit-msg', 'adapter-guard-audit'}
+    for hook in hooks.values():
+        assert str(hook['entry']).split()[0] == 'adapter-guard'  # the one console script
+        assert hook['language'] == 'python'
+    assert hooks['adapter-guard']['stages'] == ['pre-commit', 'pre-push', 'manual']
+    assert hooks['adapter-guard-commit-msg']['stages'] == ['commit-msg']
+    assert hooks['adapter-guard-audit']['pass_filenames'] is False
+
+
+@pytest.mark.parametrize(('path', 'matches'), (
+    ('adapter_config.json', True),
+    ('out/checkpoint-500/adapter_config.json', True),
+    ('a b/adapter_config.json', True),
+    ('my_adapter_config.json', False),
+    ('adapter_config.json.bak', False),
+    ('adapter_config.yaml', False),
+))
+def test_files_pattern(path: str, matches: bool) -> None:
+    pattern = str(_manifest()[0]['files'])
+    assert bool(re.search(pattern, path)) is matches
+
+
+def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path), str(REPO)],
+        check=True, capture_output=True, env={**os.environ, 'PIP_NO_INDEX': '1'},
+    )
+    (wheel,) = tmp_path.glob('adapter_guard-*.whl')
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert 'adapter_guard/_schemas/policy.schema.json' in names
+    assert 'adapter_guard/_schemas/peft/lora.schema.json' in names
+    assert 'adapter_guard/_schemas/peft/index.json' in names
+    assert not any(n.startswith(('hooks/', 'tests/')) for n in names)
+    # installed on its own, the package finds its schemas inside itself
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
+    target = tmp_path / 'site'
+    zipfile.ZipFile(wheel).extractall(target)
+    probe = subprocess.run(
+        [str(venv / 'bin' / 'python'), '-c',
+         'import adapter_guard.schemas as s; print(s.schema_dir()); print(len(s.peft_index()["methods"]))'],
+        capture_output=True, text=True, env={'PYTHONPATH': str(target), 'PATH': os.environ['PATH']},
+    )
+    assert probe.returncode == 0, probe.stderr
+    where, methods = probe.stdout.split()
+    assert where == str(target / 'adapter_guard' / '_schemas')
+    assert int(methods) >= 45
+
+
+@pytest.fixture(scope='module')
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this repository, as pre-commit would clone it."""
+    copy = tmp_path_factory.mktemp('hook-repo')
+    files = git('ls-files', '-z', '--cached', '--others', '--exclude-standard', cwd=REPO).split('\0')
+    for name in filter(None, files):
+        source = REPO / name
+        if source.is_file() and not name.startswith('tests/'):
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git('init', '-q', cwd=copy)
+    git('add', '.', cwd=copy)
+    commit('snapshot', cwd=copy)
+    return copy
+
+
+def test_try_repo(hook_repo: Path, repo: Path) -> None:
+    write_config(repo / 'a', base_model_name_or_path='/home/alice/models/llama')
+    git('add', '.')
+    commit('bad adapter')
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'a/adapter_config.json:4:30: AG202' in result.stdout
+    write_config(repo / 'a')
+    commit('fix', '-a')
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    assert result.returncode == 1  # the history still holds the local path...
+    assert 'AG301' in result.stdout
+    (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nto = "{HUB}"\n')
+    git('add', '.')
+    commit('accept the restored base')
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _local_config(repo: Path) -> None:
+    """The manifest's hooks as a local repo, run by this Python (no environment to build)."""
+    version = tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__') else (4, 4)
+    language = 'unsupported' if version >= (4, 4) else 'system'
+    lines = ['repos:', '-   repo: local', '    hooks:']
+    for hook in _manifest():
+        entry = str(hook['entry']).replace('adapter-guard', f'{sys.executable} -m adapter_guard', 1)
+        lines += [f"    -   id: {hook['id']}", f"        name: {hook['name']}", f'        entry: {entry}',
+                  f'        language: {language}']
+        for key in ('files', 'types', 'stages', 'pass_filenames', 'always_run'):
+            if key in hook:
+                value = hook[key]
+                shown = ('[' + ', '.join(value) + ']') if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else f"'{value}'"
+                lines.append(f'        {key}: {shown}')
+    (repo / '.pre-commit-config.yaml').write_text('\n'.join(lines) + '\n')
+
+
+@pytest.fixture
+def framework(repo: Path) -> Path:
+    """A repository using the hooks through pre-commit, one adapter committed."""
+    _local_config(repo)
+    write_config(repo / 'a')
+    git('add', '.')
+    commit('add adapter')
+    result = pre_commit_cmd('install', '-t', 'pre-commit', '-t', 'commit-msg', '-t', 'pre-push', cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return repo
+
+
+def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """git commit through pre-commit's hooks; stdout holds all the output."""
+    return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env={**os.environ, **OFFLINE})
+
+
+def test_pre_commit_and_commit_msg_stages(framework: Path) -> None:
+    write_config(framework / 'a', base_model_name_or_path='/mnt/models/Llama-2-7b-hf')
+    result = _commit(framework, '-am', 'retrain')
+    assert result.returncode != 0
+    assert 'AG301' in result.stdout and 'AG202' in result.stdout
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    result = _commit(framework, '-am', 'move')
+    assert result.returncode != 0
+    assert 'adapter-guard (Base-Model-Change trailer)' in result.stdout
+    assert 'AG301' in result.stdout
+    result = _commit(framework, '-am', 'move', '-m', f'Base-Model-Change: {OTHER}')
+    assert result.returncode == 0, result.stdout
+
+
+def test_pre_push_with_a_local_remote(framework: Path, tmp_path: Path) -> None:
+    remote = tmp_path / 'remote.git'
+    git('init', '-q', '--bare', str(remote))
+    git('remote', 'add', 'origin', str(remote))
+    git('push', '-q', '--no-verify', 'origin', 'main')
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
+                          env={**os.environ, **OFFLINE})
+    assert push.returncode != 0
+    assert 'AG301' in push.stdout + push.stderr
+    git('commit', '-q', '--no-verify', '--amend', '-m', f'move\n\nBase-Model-Change: {OTHER}')
+    push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
+                          env={**os.environ, **OFFLINE})
+    assert push.returncode == 0, push.stdout + push.stderr
+
+
+def test_all_files_like_pre_commit_ci(framework: Path) -> None:
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    result = pre_commit_cmd('run', '--all-files', cwd=framework)
+    assert result.returncode == 1
+    assert 'AG301' in result.stdout
+
+
+def test_manual_audit_hook(framework: Path) -> None:
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-audit', cwd=framework)
+    assert result.returncode == 1
+    assert 'a/adapter_config.json' in result.stdout
+    assert 'AG301 not acknowledged' in result.stdout
