@@ -25,7 +25,7 @@ def test_text_output_is_sorted_with_a_summary(run, repo: Path) -> None:
     assert result.code == 1
     assert lines[0].startswith('a/adapter_config.json:4:30: AG203 ')
     assert lines[1].startswith('b/adapter_config.json:4:30: AG202 ')
-    assert lines[2].startswith("b/adapter_config.json:15:8: AG103 'r' expected an integer >= 1, got '8' (a string)")
+    assert lines[2].startswith("b/adapter_config.json:15:8: AG103 'r': expected an integer >= 1, got '8' (a string)")
     assert lines[-1] == 'adapter-guard: 3 errors in 2 of 3 files'
 
 

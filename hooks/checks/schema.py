@@ -117,7 +117,7 @@ def _finding(path: str, error: minischema.SchemaError, schema: dict[str, Any], v
             'uses the default',
             error.pointer, 'key',
         )
-    message = f'{show(error.pointer)} {error.message}'
+    message = f'{show(error.pointer)}: {error.message}'
     if error.keyword == 'enum' and isinstance(value, str):
         message += _hint(closest(value, [c for c in error.detail if isinstance(c, str)]))
     return Finding(path, 'AG103', message, error.pointer)
