@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from adapter_guard import jsonload
 from adapter_guard.checks import base_model
 from adapter_guard.checks import Context
+from adapter_guard.checks import model_card
 from adapter_guard.checks import peft_version
 from adapter_guard.checks import schema
 from adapter_guard.checks import security
+from adapter_guard.checks import serving
+from adapter_guard.checks import weights
 from adapter_guard.discover import relative_to
 from adapter_guard.findings import Finding
 from adapter_guard.jsonload import Document
@@ -19,7 +22,10 @@ from adapter_guard.policy import Rules
 from adapter_guard.rules import matches
 
 Check = Callable[[Document, Context], Iterator[Finding]]
-CHECKS: tuple[Check, ...] = (schema.check, base_model.check, peft_version.check, security.check)
+CHECKS: tuple[Check, ...] = (
+    schema.check, base_model.check, peft_version.check, security.check,
+    model_card.check, weights.check, serving.check,
+)
 
 
 class Selection:

@@ -37,6 +37,8 @@ class Rules:
     allow_local_paths: bool = False
     require_revision: tuple[str, ...] = ()
     peft_version: str | None = None
+    serve_with: str | None = None
+    max_lora_rank: int | None = None
     severity: tuple[tuple[str, str], ...] = ()
 
     def severity_of(self, code: str) -> str:

@@ -38,11 +38,15 @@ RULES = {
         Rule('AG301', 'error', 'base_model_name_or_path rewritten'),
         Rule('AG302', 'error', 'revision rewritten'),
         Rule('AG303', 'error', 'history missing: shallow, grafted or not a repository'),
-        # PEFT version
+        # beside the config
+        Rule('AG401', 'error', 'model card disagrees with the config'),
+        Rule('AG402', 'error', 'weights disagree with the config'),
         Rule('AG403', 'error', 'needs a newer PEFT than the policy allows'),
         # security
         Rule('AG501', 'error', 'import path outside the allowlist'),
         Rule('AG502', 'error', 'another path-bearing field holds a local path'),
+        # serving profile
+        Rule('AG601', 'error', 'the inference server in the policy would reject the adapter'),
     )
 }
 

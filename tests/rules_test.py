@@ -14,21 +14,31 @@ from adapter_guard.rules import RULES
 from tests.util import RESOURCES
 
 RULE_DIR = RESOURCES / 'rules'
-EXAMPLES = sorted(RULE_DIR.glob('*/*/*.json'))
+# a file, or a folder with adapter_config.json and what PEFT writes beside it
+EXAMPLES = sorted(RULE_DIR.glob('*/*/*.json')) + sorted(RULE_DIR.glob('*/*/*/adapter_config.json'))
 # Rules whose examples need git history live in tests/history_test.py.
 NOT_STATIC = frozenset(('AG301', 'AG302', 'AG303'))
 
 
+def _parts(path: Path) -> tuple[Path, str, str]:
+    """(rule folder, kind, name) of an example file or folder."""
+    if path.name == 'adapter_config.json':
+        return path.parent.parent.parent, path.parent.parent.name, path.parent.name
+    return path.parent.parent, path.parent.name, path.stem
+
+
 def _id(path: Path) -> str:
-    return f'{path.parent.parent.name}-{path.parent.name}-{path.stem}'
+    folder, kind, name = _parts(path)
+    return f'{folder.name}-{kind}-{name}'
 
 
 @pytest.mark.parametrize('example', EXAMPLES, ids=_id)
 def test_example(example: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, kind = example.parent.parent.name, example.parent.name
-    args = ['check', example, '--format', 'json']
-    policy = example.parent.parent / 'policy.toml'
+    folder, kind, _ = _parts(example)
+    code = folder.name
+    args = ['check', example, '--format', 'json', '--no-history']
+    policy = folder / 'policy.toml'
     if policy.exists():
         args += ['--config', policy]
     result = run(*args)
@@ -42,5 +52,6 @@ def test_example(example: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize('code', sorted(set(RULES) - NOT_STATIC))
 def test_every_rule_has_examples(code: str) -> None:
-    assert list((RULE_DIR / code / 'negative').glob('*.json')), f'no negative example for {code}'
-    assert list((RULE_DIR / code / 'positive').glob('*.json')), f'no positive example for {code}'
+    for kind in ('negative', 'positive'):
+        found = list((RULE_DIR / code / kind).glob('*.json')) + list((RULE_DIR / code / kind).glob('*/adapter_config.json'))
+        assert found, f'no {kind} example for {code}'

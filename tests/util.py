@@ -90,3 +90,30 @@ def try_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ('git', 'commit', '--no-gpg-sign', '-q', *args), cwd=repo, capture_output=True, text=True,
     )
+
+
+def safetensors_bytes(shapes: dict[str, list[int]]) -> bytes:
+    """A valid float32 .safetensors file of zeros with these tensor shapes."""
+    import math
+    import struct
+
+    header: dict[str, Any] = {'__metadata__': {'format': 'pt'}}
+    offset = 0
+    for name, shape in shapes.items():
+        size = 4 * math.prod(shape)
+        header[name] = {'dtype': 'F32', 'shape': shape, 'data_offsets': [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    raw += b' ' * (-len(raw) % 8)
+    return struct.pack('<Q', len(raw)) + raw + b'\0' * offset
+
+
+def lora_weights(modules: list[str], r: int = 8, layers: int = 2, width: int = 16) -> dict[str, list[int]]:
+    """The tensor shapes PEFT saves for a LoRA adapter on a tiny Llama."""
+    shapes = {}
+    for layer in range(layers):
+        for module in modules:
+            name = f'base_model.model.model.layers.{layer}.self_attn.{module}'
+            shapes[f'{name}.lora_A.weight'] = [r, width]
+            shapes[f'{name}.lora_B.weight'] = [width, r]
+    return shapes

@@ -72,13 +72,13 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
         relpath = discover.relative_to(path, root)
         rules_of[path] = team_policy.for_path(relpath)
         loaded = check_content(path, raw, Context(root, relpath, rules_of[path]))
-        findings += loaded.findings
+        # the policy for this config also governs what was found beside it (README.md)
+        findings += finish(loaded.findings, rules_of[path], selection)
         content = raw if isinstance(raw, bytes) else None
         targets.append(Target(path, relpath, content, loaded.document))
 
     history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers)
-    findings = [f for path in paths for f in finish(
-        (f for f in findings + history_findings if f.path == path), rules_of[path], selection)]
+    findings += [f for f in history_findings for f in finish([f], rules_of[f.path], selection)]
     if deferred:
         findings = _defer(findings)
     findings.sort(key=Finding.sort_key)

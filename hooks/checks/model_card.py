@@ -1,0 +1,89 @@
+"""AG401: the README.md model card PEFT writes beside the adapter.
+
+PEFT (>= 0.6) writes the card's ``base_model`` from the base model's own
+config on every save, and (>= 0.16) a ``base_model:adapter:<name>`` tag, so a
+local path ends up there too and ``push_to_hub`` then fails.  The card is
+parsed with huggingface_hub's ModelCard, imported only for adapters that have
+a README.md with a metadata block (the import costs about 0.15 s).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+
+from adapter_guard.checks import Context
+from adapter_guard.findings import Finding
+from adapter_guard.jsonload import Document
+from adapter_guard.localpath import local_path_reason
+
+CARD = 'README.md'
+TAG = 'base_model:adapter:'
+
+
+def check(document: Document, context: Context) -> Iterator[Finding]:
+    card_path = os.path.join(os.path.dirname(document.path), CARD)
+    try:
+        with open(card_path, encoding='utf-8', errors='replace') as f:
+            text = f.read(1 << 20)
+    except OSError:
+        return
+    if not text.startswith('---'):
+        return  # no metadata block: nothing PEFT wrote
+    base = document.data.get('base_model_name_or_path')
+    metadata = _metadata(card_path)
+    if isinstance(metadata, str):
+        yield Finding(card_path, 'AG401', f'the model card metadata is not valid YAML: {metadata}', line=1, column=1)
+        return
+    bases = metadata.get('base_model')
+    bases = [bases] if isinstance(bases, str) else [b for b in bases or () if isinstance(b, str)]
+    tags = [t[len(TAG):] for t in metadata.get('tags') or () if isinstance(t, str) and t.startswith(TAG)]
+    for value in bases:
+        where = _locate(text, rf'^base_model\s*:|^\s*-\s*{re.escape(value)}\s*$', value)
+        yield from _compare(card_path, where, f'base_model {value!r}', value, base)
+    for value in tags:
+        where = _locate(text, re.escape(TAG + value), value)
+        yield from _compare(card_path, where, f'tag {TAG + value!r}', value, base)
+
+
+def _compare(card_path: str, where: tuple[int, int], what: str, value: str, base: object) -> Iterator[Finding]:
+    line, column = where
+    reason = local_path_reason(value)
+    if reason:
+        yield Finding(
+            card_path, 'AG401',
+            f"model card {what} names {reason}: push_to_hub rejects it; use the base model's Hub id",
+            line=line, column=column,
+        )
+    elif isinstance(base, str) and base and value != base:
+        yield Finding(
+            card_path, 'AG401',
+            f'model card {what} disagrees with base_model_name_or_path {base!r} in adapter_config.json',
+            line=line, column=column,
+        )
+
+
+def _locate(text: str, pattern: str, value: str) -> tuple[int, int]:
+    """Line and column of the value in the metadata block (1:1 if not found)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if number > 1 and line.startswith('---'):
+            break
+        if re.search(pattern, line):
+            column = line.find(value)
+            return number, (column + 1 if column >= 0 else 1)
+    return 1, 1
+
+
+def _metadata(card_path: str) -> dict[str, object] | str:
+    """The card's metadata, or the YAML error as text."""
+    import yaml
+    from huggingface_hub import ModelCard
+
+    logging.getLogger('huggingface_hub').setLevel(logging.ERROR)
+    try:
+        return ModelCard.load(card_path).data.to_dict()
+    except yaml.YAMLError as e:
+        return str(e).splitlines()[0]
+    except (ValueError, TypeError, UnicodeDecodeError) as e:
+        return str(e)

@@ -1,0 +1,124 @@
+"""AG402: adapter_model.safetensors against the config, from the file's header only.
+
+For LoRA-family methods: the rank dimension of every lora_A / lora_B tensor
+equals ``r`` (or the matching ``rank_pattern`` entry), every module with
+weights is selected by ``target_modules``, and every entry of a
+``target_modules`` list has weights.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from adapter_guard import schemas
+from adapter_guard.checks import Context
+from adapter_guard.findings import Finding
+from adapter_guard.jsonload import Document
+from adapter_guard.safetensors_header import HeaderError
+from adapter_guard.safetensors_header import read_header
+
+WEIGHTS = 'adapter_model.safetensors'
+# <module>.lora_A.weight (shape [r, ...]); <module>.lora_B.weight (shape [out, r, ...]);
+# embeddings: lora_embedding_A [r, n], lora_embedding_B [d, r]
+_LORA = re.compile(r'^(?P<module>.+)\.lora_(?P<kind>A|B|embedding_A|embedding_B)(?:\.[^.]+)?(?:\.weight)?$')
+_PREFIX = 'base_model.model.'
+
+
+def check(document: Document, context: Context) -> Iterator[Finding]:
+    data = document.data
+    method = schemas.peft_index()['methods'].get(data.get('peft_type')) if isinstance(data.get('peft_type'), str) else None
+    if method is None or method['family'] != 'lora':
+        return
+    path = os.path.join(os.path.dirname(document.path), WEIGHTS)
+    if not os.path.isfile(path):
+        return
+    try:
+        header = read_header(path)
+    except HeaderError as e:
+        if 'Git LFS pointer' in str(e):
+            return  # not pulled here: nothing to compare
+        yield Finding(document.path, 'AG402', f'{WEIGHTS} {e}', ())
+        return
+    except OSError as e:
+        yield Finding(document.path, 'AG402', f'cannot read {WEIGHTS}: {e.strerror or e}', ())
+        return
+    yield from _ranks(document, header)
+    yield from _targets(document, header)
+
+
+def _modules(header: dict[str, Any]) -> dict[str, dict[str, list[int]]]:
+    """module name -> {'A': shape, 'B': shape} for every LoRA tensor."""
+    modules: dict[str, dict[str, list[int]]] = {}
+    for name, info in header.items():
+        match = _LORA.match(name)
+        if match:
+            module = match.group('module')
+            module = module[len(_PREFIX):] if module.startswith(_PREFIX) else module
+            kind = match.group('kind').replace('embedding_', '')
+            modules.setdefault(module, {})[kind] = info['shape']
+    return modules
+
+
+def _expected_rank(module: str, data: dict[str, Any]) -> object:
+    """PEFT's get_pattern_key: the rank_pattern key matching the module name, else r."""
+    pattern = data.get('rank_pattern')
+    if isinstance(pattern, dict):
+        for key, rank in pattern.items():
+            if isinstance(key, str) and re.match(rf'(.*\.)?({key})$', module):
+                return rank
+    return data.get('r')
+
+
+def _ranks(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
+    for module, shapes in sorted(_modules(header).items()):
+        expected = _expected_rank(module, document.data)
+        if not isinstance(expected, int) or isinstance(expected, bool):
+            continue  # AG103 already
+        for kind, index in (('A', 0), ('B', 1)):
+            shape = shapes.get(kind)
+            if shape is None or len(shape) <= index:
+                continue
+            if shape[index] != expected:
+                yield Finding(
+                    document.path, 'AG402',
+                    f'{WEIGHTS}: {module} lora_{kind} has rank {shape[index]} (shape {shape}) but the config '
+                    f'says r = {expected}; PEFT fails to load it with a size mismatch',
+                    ('r',),
+                )
+                break
+
+
+def _selected(module: str, targets: object) -> bool | None:
+    """PEFT's check_target_module_exists for a list or a regex; None when unknown."""
+    if isinstance(targets, str):
+        try:
+            return re.fullmatch(targets, module) is not None
+        except re.error:
+            return None
+    if isinstance(targets, list):
+        return any(isinstance(t, str) and (module == t or module.endswith('.' + t)) for t in targets)
+    return None
+
+
+def _targets(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
+    targets = document.data.get('target_modules')
+    modules = sorted(_modules(header))
+    unselected = [m for m in modules if _selected(m, targets) is False]
+    if unselected:
+        more = f' and {len(unselected) - 3} more' if len(unselected) > 3 else ''
+        yield Finding(
+            document.path, 'AG402',
+            f'{WEIGHTS} has LoRA weights for {", ".join(unselected[:3])}{more}, which target_modules does not '
+            'select; PEFT ignores them when it loads the adapter',
+            ('target_modules',),
+        )
+    if isinstance(targets, list) and modules:
+        for index, target in enumerate(targets):
+            if isinstance(target, str) and not any(m == target or m.endswith('.' + target) for m in modules):
+                yield Finding(
+                    document.path, 'AG402',
+                    f'target_modules selects {target!r} but {WEIGHTS} has no LoRA weights for it',
+                    ('target_modules', index),
+                )
