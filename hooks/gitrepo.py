@@ -1,10 +1,12 @@
 """All git access: the only module that runs git.
 
-Everything goes through the git command line (through GitPython's command
-wrapper), never an in-process index reader: ``git commit -a`` and ``git commit
-<path>`` point hooks at a temporary index through GIT_INDEX_FILE, which only
-the git CLI honours.  Output is NUL-separated (-z) and blobs are read in one
-``git cat-file --batch`` per call, each once.
+Everything goes through the git command line, never an in-process index
+reader: ``git commit -a`` and ``git commit <path>`` point hooks at a
+temporary index through GIT_INDEX_FILE, which only the git CLI honours.
+Output is NUL-separated (-z) and blobs are read in one ``git cat-file
+--batch`` per call, each once.  (GitPython is not used: importing it costs
+about 40 ms, a quarter of a whole hook run on one file, and its index reader
+ignores GIT_INDEX_FILE.)
 """
 from __future__ import annotations
 
@@ -18,9 +20,6 @@ from typing import IO
 from typing import NamedTuple
 
 from adapter_guard.errors import GitError
-
-os.environ.setdefault('GIT_PYTHON_REFRESH', 'quiet')  # a missing git is reported by us, not at import
-import git  # noqa: E402  (GitPython)
 
 NULL_SHA = '0' * 40
 EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -55,7 +54,6 @@ class Repo:
         self.git_dir = git_dir
         self.shallow = shallow
         self.head = head
-        self._git = git.Git(root)
 
     def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
         status, out, err = self._execute(args)
@@ -64,14 +62,7 @@ class Repo:
         return out
 
     def _execute(self, args: Iterable[str]) -> tuple[int, str, str]:
-        try:
-            status, out, err = self._git.execute(
-                ['git', *args], with_extended_output=True, with_exceptions=False,
-                stdout_as_string=True, strip_newline_in_stdout=False,
-            )
-        except git.GitCommandNotFound:
-            raise GitError('the git executable was not found on PATH')
-        return status, out, err
+        return _git(self.root, *args)
 
     # -- what the repository is ------------------------------------------------
 
@@ -264,16 +255,21 @@ def _commit(header: list[str], changes: list[Change]) -> Commit:
     )
 
 
-def open_repo(cwd: str = '.') -> Repo | None:
-    """The repository around ``cwd`` (honouring GIT_DIR and GIT_WORK_TREE), or None."""
+def _git(cwd: str, *args: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of one git command; paths survive as surrogates."""
     try:
         process = subprocess.run(
-            ('git', 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--is-shallow-repository', 'HEAD'),
-            cwd=cwd, capture_output=True, text=True,
+            ('git', *args), cwd=cwd, capture_output=True, encoding='utf-8', errors='surrogateescape',
         )
     except FileNotFoundError:
         raise GitError('the git executable was not found on PATH')
-    lines = process.stdout.splitlines()
+    return process.returncode, process.stdout, process.stderr
+
+
+def open_repo(cwd: str = '.') -> Repo | None:
+    """The repository around ``cwd`` (honouring GIT_DIR and GIT_WORK_TREE), or None."""
+    _, out, _ = _git(cwd, 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--is-shallow-repository', 'HEAD')
+    lines = out.splitlines()
     if len(lines) < 4:
         return None  # not a repository (or a bare one)
     head = lines[3] if _SHA.fullmatch(lines[3]) else None
