@@ -3,7 +3,9 @@
 PEFT writes indent 2, sorted keys and no final newline; everything but the
 restored values stays byte for byte.  The file is replaced atomically.  A
 file with findings that make its text untrustworthy (AG001 invalid JSON,
-AG002 duplicate keys) is never touched.
+AG002 duplicate keys) is never touched.  PEFT's save also rewrote the
+README.md model card beside the config (AG401): its ``base_model`` line and
+``base_model:adapter:`` tag are set to the config's Hub id the same way.
 """
 from __future__ import annotations
 
@@ -12,13 +14,18 @@ import os
 import re
 import tempfile
 
+from adapter_guard.checks import model_card
 from adapter_guard.findings import Finding
+from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.history import Target
 from adapter_guard.jsonload import Document
+from adapter_guard.localpath import local_path_reason
 
 UNSAFE = frozenset(('AG001', 'AG002'))
 _VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|true|false|null|-?[0-9][0-9.eE+-]*', re.DOTALL)
 _KEYS = {'AG301': 'base_model_name_or_path', 'AG302': 'revision'}
+# PEFT's card: "base_model: <name>" and the tag "- base_model:adapter:<name>"
+_CARD_LINE = re.compile(r'^(?P<key>base_model:\s*|\s*-\s*base_model:adapter:)(?P<value>\S.*?)\s*$')
 
 
 def apply(findings: list[Finding], targets: list[Target]) -> list[str]:
@@ -27,21 +34,47 @@ def apply(findings: list[Finding], targets: list[Target]) -> list[str]:
     for target in targets:
         mine = [f for f in findings if f.path == target.path]
         wanted = {_KEYS[f.code]: f.previous for f in mine if f.fixable and f.code in _KEYS}
-        if not wanted:
-            continue
-        unsafe = sorted({f.code for f in mine} & UNSAFE)
-        if unsafe or target.document is None or target.content is None:
-            messages.append(f'{target.path}: not fixed ({", ".join(unsafe) or "unreadable"} must be fixed by hand)')
-            continue
-        text = restore(target.document.text, target.document, wanted)
-        if text is None:
-            messages.append(f'{target.path}: not fixed (a key to restore is missing)')
-            continue
-        prefix = b'\xef\xbb\xbf' if target.content.startswith(b'\xef\xbb\xbf') else b''
-        write_atomically(target.path, prefix + text.encode('utf-8'))
-        restored = ', '.join(f'{key} to {json.dumps(value)}' for key, value in sorted(wanted.items()))
-        messages.append(f'Fixing {target.path}: restored {restored}')
+        messages += _config(target, mine, wanted) if wanted else []
+        card = os.path.join(os.path.dirname(target.path), model_card.CARD)
+        if target.document is not None and any(f.path == card and f.code == 'AG401' for f in findings):
+            base = wanted.get('base_model_name_or_path', target.document.data.get('base_model_name_or_path'))
+            messages += _card(card, base)
     return messages
+
+
+def _card(path: str, base: object) -> list[str]:
+    """Point the card's base_model and base_model:adapter: tag at ``base``, if it is a Hub id."""
+    if not isinstance(base, str) or not is_valid_repo_id(base) or local_path_reason(base):
+        return [f'{path}: not fixed (the config names no Hub id to put in the card)']
+    with open(path, 'rb') as f:
+        raw = f.read()
+    lines = raw.decode('utf-8', 'surrogateescape').split('\n')
+    changed = False
+    for number, line in enumerate(lines):
+        if number and line.startswith('---'):
+            break  # the end of the metadata block
+        match = _CARD_LINE.match(line)
+        if match and match.group('value').strip('\'"') != base:
+            lines[number] = match.group('key') + base
+            changed = True
+    if not changed:
+        return [f'{path}: not fixed (no base_model line to change)']
+    write_atomically(path, '\n'.join(lines).encode('utf-8', 'surrogateescape'))
+    return [f'Fixing {path}: base_model and its tag set to {json.dumps(base)}']
+
+
+def _config(target: Target, mine: list[Finding], wanted: dict[str, object]) -> list[str]:
+    """Restore the ``wanted`` top-level values of one config."""
+    unsafe = sorted({f.code for f in mine} & UNSAFE)
+    if unsafe or target.document is None or target.content is None:
+        return [f'{target.path}: not fixed ({", ".join(unsafe) or "unreadable"} must be fixed by hand)']
+    text = restore(target.document.text, target.document, wanted)
+    if text is None:
+        return [f'{target.path}: not fixed (a key to restore is missing)']
+    prefix = b'\xef\xbb\xbf' if target.content.startswith(b'\xef\xbb\xbf') else b''
+    write_atomically(target.path, prefix + text.encode('utf-8'))
+    restored = ', '.join(f'{key} to {json.dumps(value)}' for key, value in sorted(wanted.items()))
+    return [f'Fixing {target.path}: restored {restored}']
 
 
 def restore(text: str, document: Document, values: dict[str, object]) -> str | None:

@@ -481,3 +481,17 @@ def test_no_git_on_path(repo: Path, tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, '-m', 'adapter_guard', 'a'], capture_output=True, text=True, env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == 'adapter-guard: error: the git executable was not found on PATH'
+
+
+def test_fix_also_puts_the_hub_id_back_in_the_model_card(hooked: Path, run) -> None:
+    card = hooked / 'a' / 'README.md'
+    text = '---\nbase_model: {}\nlibrary_name: peft\ntags:\n- base_model:adapter:{}\n- lora\n---\n\n# Model Card\n'
+    card.write_text(text.format(HUB, HUB))
+    git('add', '.')
+    commit('card')
+    write_config(hooked / 'a', base_model_name_or_path=LOCAL)
+    card.write_text(text.format(LOCAL, LOCAL))  # PEFT rewrites the card on every save
+    result = run('--fix', 'a')
+    assert result.code == 1
+    assert card.read_text() == text.format(HUB, HUB)
+    assert run('a').code == 0

@@ -1,9 +1,12 @@
 """AG402: adapter_model.safetensors against the config, from the file's header only.
 
-For LoRA-family methods: the rank dimension of every lora_A / lora_B tensor
-equals ``r`` (or the matching ``rank_pattern`` entry), every module with
-weights is selected by ``target_modules``, and every entry of a
-``target_modules`` list has weights.
+For LoRA-family methods: every module with weights is selected by
+``target_modules`` (or ``target_parameters``), and every entry of a
+``target_modules`` list that ``exclude_modules`` leaves in has weights.  For
+plain LoRA, the rank dimension of every lora_A / lora_B tensor also equals
+``r`` (or the matching ``rank_pattern`` entry).  AdaLoRA's ranks change
+while it trains, and block-diagonal (use_bdlora) or other factorised
+variants store other shapes, so their ranks are not compared.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ WEIGHTS = 'adapter_model.safetensors'
 # embeddings: lora_embedding_A [r, n], lora_embedding_B [d, r]
 _LORA = re.compile(r'^(?P<module>.+)\.lora_(?P<kind>A|B|embedding_A|embedding_B)(?:\.[^.]+)?(?:\.weight)?$')
 _PREFIX = 'base_model.model.'
+# LoRA variants whose factors are not plain [r, in] / [out, r] matrices
+_OTHER_SHAPES = ('use_bdlora', 'velora_config', 'monteclora_config', 'kasa_config')
 
 
 def check(document: Document, context: Context) -> Iterator[Finding]:
@@ -44,7 +49,8 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     except OSError as e:
         yield Finding(document.path, 'AG402', f'cannot read {WEIGHTS}: {e.strerror or e}', ())
         return
-    yield from _ranks(document, header)
+    if data.get('peft_type') == 'LORA' and not any(data.get(k) for k in _OTHER_SHAPES):
+        yield from _ranks(document, header)
     yield from _targets(document, header)
 
 
@@ -102,10 +108,20 @@ def _selected(module: str, targets: object) -> bool | None:
     return None
 
 
+def _by_parameter(module: str, parameters: object) -> bool:
+    """target_parameters ('mlp.up_proj.weight') put LoRA weights on the parameter's module."""
+    if not isinstance(parameters, list):
+        return False
+    owners = [p.rsplit('.', 1)[0] for p in parameters if isinstance(p, str) and '.' in p]
+    return any(module == o or module.endswith('.' + o) for o in owners)
+
+
 def _targets(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
     targets = document.data.get('target_modules')
+    parameters = document.data.get('target_parameters')
+    excluded = document.data.get('exclude_modules')
     modules = sorted(_modules(header))
-    unselected = [m for m in modules if _selected(m, targets) is False]
+    unselected = [m for m in modules if _selected(m, targets) is False and not _by_parameter(m, parameters)]
     if unselected:
         more = f' and {len(unselected) - 3} more' if len(unselected) > 3 else ''
         yield Finding(
@@ -116,7 +132,9 @@ def _targets(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
         )
     if isinstance(targets, list) and modules:
         for index, target in enumerate(targets):
-            if isinstance(target, str) and not any(m == target or m.endswith('.' + target) for m in modules):
+            if not isinstance(target, str) or _selected(target, excluded):
+                continue  # exclude_modules takes it out again
+            if not any(m == target or m.endswith('.' + target) for m in modules):
                 yield Finding(
                     document.path, 'AG402',
                     f'target_modules selects {target!r} but {WEIGHTS} has no LoRA weights for it',
