@@ -206,7 +206,10 @@ def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding
     if incomplete:
         return [missing(t, f'{incomplete}; fetch the full history (fetch-depth: 0) or set history-since') for t in targets]
     by_path = {t.relpath: t for t in targets}
-    lines = [line for line in timelines(repo.log(revisions, since=since)) if line.path in by_path]
+    lines = [
+        line for line in timelines(repo.log(revisions, since=since))
+        if line.path in by_path and line.events[-1].kind != 'deleted'  # not an earlier file of that name
+    ]
     events = [e for line in lines for e in line.events]
     blobs = values(repo, {b for e in events for b in e.old_blobs + (e.new_blob,)})
     findings = []

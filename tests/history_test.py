@@ -495,3 +495,18 @@ def test_fix_also_puts_the_hub_id_back_in_the_model_card(hooked: Path, run) -> N
     assert result.code == 1
     assert card.read_text() == text.format(HUB, HUB)
     assert run('a').code == 0
+
+
+def test_deleted_and_added_again_is_a_new_file(repo: Path, run) -> None:
+    """The corpus has adapters added, deleted and added again: not a rewrite."""
+    write_config(repo / 'a')
+    git('add', '.')
+    commit('add')
+    git('rm', '-q', '-r', 'a')
+    commit('delete')
+    write_config(repo / 'a', base_model_name_or_path=OTHER)
+    git('add', '.')
+    commit('add again, on another base')
+    assert run('a', '--select', 'AG3').code == 0
+    timeline = json.loads(run('audit', '--format', 'json').out)['adapters']
+    assert sorted([s['event'] for s in line['timeline']] for line in timeline) == [['added'], ['added', 'deleted']]

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
         targets.append(Target(path, relpath, content, loaded.document))
 
     history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers)
-    findings += [f for f in history_findings for f in finish([f], rules_of[f.path], selection)]
+    for finding in history_findings:
+        findings += finish([finding], rules_of[finding.path], selection)
     if deferred:
         findings = _defer(findings)
     findings.sort(key=Finding.sort_key)
