@@ -112,10 +112,15 @@ def covered(value: str, rewrite: Rewrite, old: BaseModel, new: BaseModel) -> boo
 
     'org/name' covers a change of the base model to that value, and the
     revision change that comes with such a re-base; a change of the revision
-    alone needs 'org/name@revision' (an empty revision means none).
+    alone needs 'org/name@revision' (an empty revision means none).  An empty
+    value covers a change to no base model at all (null, "" or missing).
     """
     base, at, revision = value.partition('@')
-    if not isinstance(new.base, str) or base.strip() != new.base:
+    base = base.strip()
+    if base == '':
+        if new.base not in (None, '', ABSENT):
+            return False
+    elif not isinstance(new.base, str) or base != new.base:
         return False
     if at:
         wanted = revision.strip() or None

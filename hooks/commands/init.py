@@ -52,10 +52,9 @@ def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
                 old = history.old_value([blobs.get(b) for b in event.old_blobs], new)
                 if old is None or new is None or not rewrites.rewrites(old, new):
                     continue
-                if not isinstance(new.base, str) or not new.base:
-                    continue  # a change to null or "" is never acceptable: AG203 reports it
-                to = new.base if old.revision == new.revision or old.base != new.base else (
-                    f'{new.base}@{new.revision if isinstance(new.revision, str) else ""}')
+                base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
+                to = base if old.revision == new.revision or old.base != new.base else (
+                    f'{base}@{new.revision if isinstance(new.revision, str) else ""}')
                 accepts.append((event, old, to))
 
     out = [
