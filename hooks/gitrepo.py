@@ -37,6 +37,7 @@ class Change(NamedTuple):
     old_path: str        # the path before (differs for a rename)
     old_blobs: tuple[str, ...]  # one per parent; NULL_SHA when absent
     new_blob: str        # NULL_SHA when deleted
+    similarity: int = 100  # git's rename score (R077 -> 77)
 
 
 class Commit(NamedTuple):
@@ -105,8 +106,8 @@ class Repo:
 
     # -- content ---------------------------------------------------------------
 
-    def staged_renames(self) -> dict[str, str]:
-        """new path -> old path for adapter configs renamed in the index relative to HEAD."""
+    def staged_renames(self) -> dict[str, tuple[str, int]]:
+        """new path -> (old path, similarity) for files renamed in the index relative to HEAD."""
         if self.head is None:
             return {}
         out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD')
@@ -116,7 +117,7 @@ class Repo:
         while i < len(tokens) - 1:
             status = tokens[i]
             if status[:1] in ('R', 'C'):
-                renames[tokens[i + 2]] = tokens[i + 1]
+                renames[tokens[i + 2]] = (tokens[i + 1], int(status[1:] or 100))
                 i += 3
             else:
                 i += 2
@@ -238,8 +239,9 @@ def parse_log(out: str) -> Iterator[Commit]:
             else:
                 old_path = path = tokens[i + 1]
                 i += 2
+            score = int(status[1:]) if status[:1] in ('R', 'C') and status[1:].isdigit() else 100
             changes.append(Change(status[:1] if parents == 1 else status, path, old_path,
-                                  tuple(blobs[:-1]), blobs[-1]))
+                                  tuple(blobs[:-1]), blobs[-1], score))
             continue
         i += 1
     if header is not None:

@@ -11,13 +11,16 @@ Git is reached only through ``adapter_guard.gitrepo``.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from adapter_guard import rewrites
 from adapter_guard.errors import PolicyError
 from adapter_guard.findings import Finding
+from adapter_guard.gitrepo import Change
 from adapter_guard.gitrepo import Commit
 from adapter_guard.gitrepo import NULL_SHA
 from adapter_guard.gitrepo import Repo
@@ -27,6 +30,7 @@ from adapter_guard.policy import Policy
 from adapter_guard.rewrites import BaseModel
 
 _DATE = re.compile(r'\d{4}-\d{2}-\d{2}([ T].*)?')
+RENAME_SIMILARITY = 85  # a re-save changing only the base model scores 88-95; an unrelated adapter about 77
 class Target(NamedTuple):
     """A config being checked, as the history stage needs it."""
 
@@ -45,6 +49,27 @@ class Event(NamedTuple):
     old_path: str
     old_blobs: tuple[str, ...]
     new_blob: str
+
+
+def same_adapter(old_path: str, new_path: str, similarity: int) -> bool:
+    """Is a rename git detected really one adapter moving?
+
+    PEFT configs share most of their lines, so git pairs the deletion of one
+    adapter with the addition of an unrelated one as a rename.  A move keeps
+    the adapter's folder name or nearly all of the file.
+    """
+    folder = os.path.basename(os.path.dirname(old_path)) == os.path.basename(os.path.dirname(new_path))
+    return similarity >= RENAME_SIMILARITY or folder
+
+
+def _split_weak_renames(changes: Iterable[Change]) -> Iterator[Change]:
+    """A rename that is not one adapter moving becomes a deletion and an addition."""
+    for change in changes:
+        if change.status == 'R' and not same_adapter(change.old_path, change.path, change.similarity):
+            yield Change('D', change.old_path, change.old_path, change.old_blobs, NULL_SHA)
+            yield Change('A', change.path, change.path, (NULL_SHA,), change.new_blob)
+        else:
+            yield change
 
 
 class Timeline(NamedTuple):
@@ -92,7 +117,7 @@ def staged(
     """Compare each target with HEAD; return the findings and the targets identical to HEAD."""
     if repo.head is None:
         return [], []  # the first commit: every file is new
-    renames = repo.staged_renames()
+    renames = {new: old for new, (old, score) in repo.staged_renames().items() if same_adapter(old, new, score)}
     old_paths = [renames.get(t.relpath, t.relpath) for t in targets]
     heads = repo.read([f'HEAD:{p}' for p in old_paths])
     findings: list[Finding] = []
@@ -130,7 +155,10 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
 
 
 def _changes(repo: Repo, commits: list[Commit], by_path: dict[str, Target], policy: Policy) -> list[Finding]:
-    wanted = [(c, ch) for c in commits for ch in c.changes if ch.path in by_path and ch.new_blob != NULL_SHA]
+    wanted = [
+        (c, ch) for c in commits for ch in _split_weak_renames(c.changes)
+        if ch.path in by_path and ch.new_blob != NULL_SHA
+    ]
     blobs = values(repo, {b for _, ch in wanted for b in ch.old_blobs + (ch.new_blob,)})
     findings = []
     for commit, change in wanted:
@@ -181,7 +209,7 @@ def timelines(commits: Iterable[Commit]) -> list[Timeline]:
         # first resolve every new path (pops), then map old paths (renames), so a
         # rename and an add of the same path in one commit cannot be confused
         resolved = []
-        for change in commit.changes:
+        for change in _split_weak_renames(commit.changes):
             index = names.pop(change.path, None)
             if index is None:
                 index = len(lines)

@@ -510,3 +510,19 @@ def test_deleted_and_added_again_is_a_new_file(repo: Path, run) -> None:
     assert run('a', '--select', 'AG3').code == 0
     timeline = json.loads(run('audit', '--format', 'json').out)['adapters']
     assert sorted([s['event'] for s in line['timeline']] for line in timeline) == [['added'], ['added', 'deleted']]
+
+
+def test_one_adapter_replacing_another_is_not_a_rewrite(repo: Path, run) -> None:
+    """git pairs the two as a rename (PEFT configs share most lines); they are two adapters."""
+    write_config(repo / 'old-llama')
+    git('add', '.')
+    commit('add')
+    git('rm', '-q', '-r', 'old-llama')
+    write_config(repo / 'new-t5', base_model_name_or_path='google/flan-t5-base', r=16, lora_alpha=32,
+                 target_modules=['q', 'v'], task_type='SEQ_2_SEQ_LM', lora_dropout=0.1)
+    git('add', '.')
+    assert git('diff', '--cached', '-M', '--name-status', 'HEAD').startswith('R')  # git calls it a rename
+    assert run('new-t5', '--select', 'AG3').code == 0  # staged
+    commit('replace')
+    assert run('new-t5', '--select', 'AG3').code == 0  # all files
+    assert run('audit').code == 0
