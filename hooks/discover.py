@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from adapter_guard.errors import UsageError
 
@@ -13,15 +14,19 @@ def expand(paths: list[str]) -> list[str]:
     """Files as given; directories searched for **/adapter_config.json."""
     found: list[str] = []
     for path in paths:
-        if os.path.isdir(path):
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError:
+            if not os.path.lexists(path):  # a broken symlink is reported when it is read
+                raise UsageError(f'no such file or directory: {path}')
+            is_dir = False
+        if is_dir:
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
                 if CONFIG_NAME in filenames:
                     found.append(os.path.join(dirpath, CONFIG_NAME))
-        elif os.path.lexists(path):
-            found.append(path)
         else:
-            raise UsageError(f'no such file or directory: {path}')
+            found.append(path)
     return list(dict.fromkeys(os.path.normpath(p) for p in found))
 
 

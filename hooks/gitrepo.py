@@ -50,9 +50,10 @@ class Commit(NamedTuple):
 
 
 class Repo:
-    def __init__(self, root: str, git_dir: str, shallow: bool, head: str | None) -> None:
+    def __init__(self, root: str, git_dir: str, shallow: bool, head: str | None, common_dir: str = '') -> None:
         self.root = root
         self.git_dir = git_dir
+        self.common_dir = common_dir or git_dir  # shared by worktrees
         self.shallow = shallow
         self.head = head
 
@@ -73,7 +74,7 @@ class Repo:
 
     def grafted(self) -> bool:
         """History rewritten by grafts or replace refs: commits may not be what they say."""
-        grafts = self.git_path('info/grafts')
+        grafts = os.path.join(self.common_dir, 'info', 'grafts')
         if os.path.isfile(grafts) and os.path.getsize(grafts):
             return True
         return bool(self.run('for-each-ref', '--count=1', '--format=%(refname)', 'refs/replace/').strip())
@@ -110,7 +111,7 @@ class Repo:
         """new path -> (old path, similarity) for files renamed in the index relative to HEAD."""
         if self.head is None:
             return {}
-        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD')
+        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD', '--', CONFIG_GLOB)
         tokens = out.split('\0')
         renames = {}
         i = 0
@@ -122,6 +123,14 @@ class Repo:
             else:
                 i += 2
         return renames
+
+    def changed_since_head(self, *, index: bool) -> set[str]:
+        """Adapter configs whose working-tree (or, with ``index``, staged) content differs from HEAD."""
+        if self.head is None:
+            return set()
+        cached = ('--cached',) if index else ()
+        out = self.run('diff-index', '-z', '--name-only', '--no-renames', *cached, 'HEAD', '--', CONFIG_GLOB)
+        return {p for p in out.split('\0') if p}
 
     def staged_configs(self) -> list[tuple[str, str]]:
         """(path, old path) of adapter configs added, modified or renamed in the index."""
@@ -270,9 +279,12 @@ def _git(cwd: str, *args: str) -> tuple[int, str, str]:
 
 def open_repo(cwd: str = '.') -> Repo | None:
     """The repository around ``cwd`` (honouring GIT_DIR and GIT_WORK_TREE), or None."""
-    _, out, _ = _git(cwd, 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--is-shallow-repository', 'HEAD')
+    _, out, _ = _git(
+        cwd, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--absolute-git-dir',
+        '--git-common-dir', '--is-shallow-repository', 'HEAD',
+    )
     lines = out.splitlines()
-    if len(lines) < 4:
+    if len(lines) < 5:
         return None  # not a repository (or a bare one)
-    head = lines[3] if _SHA.fullmatch(lines[3]) else None
-    return Repo(lines[0], lines[1], lines[2] == 'true', head)
+    head = lines[4] if _SHA.fullmatch(lines[4]) else None
+    return Repo(lines[0], lines[1], lines[3] == 'true', head, lines[2])

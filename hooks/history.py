@@ -112,22 +112,23 @@ def judge(
 # -- staged (and files identical to HEAD) -------------------------------------
 
 def staged(
-        repo: Repo, targets: list[Target], policy: Policy, *, trailers: tuple[str, ...] = (),
+        repo: Repo, targets: list[Target], policy: Policy, *, trailers: tuple[str, ...] = (), index: bool = False,
 ) -> tuple[list[Finding], list[Target]]:
-    """Compare each target with HEAD; return the findings and the targets identical to HEAD."""
+    """Compare each target with HEAD; return the findings and the targets identical to HEAD.
+
+    ``index``: the targets hold staged content (commit-msg), not the working tree's.
+    """
     if repo.head is None:
         return [], []  # the first commit: every file is new
     renames = {new: old for new, (old, score) in repo.staged_renames().items() if same_adapter(old, new, score)}
-    old_paths = [renames.get(t.relpath, t.relpath) for t in targets]
-    heads = repo.read([f'HEAD:{p}' for p in old_paths])
+    changed = repo.changed_since_head(index=index)  # one cheap diff instead of reading every HEAD blob
+    unchanged = [t for t in targets if t.relpath not in changed and t.relpath not in renames]
+    differing = [t for t in targets if t.relpath in changed or t.relpath in renames]
+    heads = repo.read([f'HEAD:{renames.get(t.relpath, t.relpath)}' for t in differing])
     findings: list[Finding] = []
-    unchanged: list[Target] = []
-    for target, old_path, head in zip(targets, old_paths, heads):
+    for target, head in zip(differing, heads):
         if head is None:
             continue  # new in this commit
-        if head == target.content:
-            unchanged.append(target)
-            continue
         findings += judge(
             target, target.relpath, rewrites.extract(head), rewrites.extract(target.content),
             commit=None, policy=policy, trailers=trailers,
@@ -238,7 +239,7 @@ def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding
         line for line in timelines(repo.log(revisions, since=since))
         if line.path in by_path and line.events[-1].kind != 'deleted'  # not an earlier file of that name
     ]
-    events = [e for line in lines for e in line.events]
+    events = [e for line in lines for e in line.events if e.kind not in ('added', 'deleted')]
     blobs = values(repo, {b for e in events for b in e.old_blobs + (e.new_blob,)})
     findings = []
     for line in lines:

@@ -61,13 +61,23 @@ class Loaded:
 def read_file(path: str) -> Loaded | bytes:
     """The file's bytes, or an AG004 finding; never reads more than 1 MiB."""
     try:
-        with open(path, 'rb') as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_BYTES:
-                return _unreadable(path, f'file is {size:,} bytes, larger than the 1 MiB limit for a config')
-            raw = f.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY)
     except OSError as e:
         return _unreadable(path, f'cannot read: {e.strerror or e}')
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_BYTES:
+            return _unreadable(path, f'file is {size:,} bytes, larger than the 1 MiB limit for a config')
+        raw = os.read(fd, MAX_BYTES + 1)
+        while len(raw) <= MAX_BYTES:  # a short read (pipes, some filesystems)
+            more = os.read(fd, MAX_BYTES + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+    except OSError as e:
+        return _unreadable(path, f'cannot read: {e.strerror or e}')
+    finally:
+        os.close(fd)
     if len(raw) > MAX_BYTES:  # grew while reading, or a special file
         return _unreadable(path, 'file is larger than the 1 MiB limit for a config')
     return raw

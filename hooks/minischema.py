@@ -14,6 +14,7 @@ Errors come out as data with human messages ("expected an integer >= 1, got
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 from typing import NamedTuple
@@ -27,7 +28,7 @@ ANNOTATIONS = frozenset((
 ))
 KEYWORDS = frozenset((
     'type', 'enum', 'const', 'minimum', 'maximum', 'pattern', 'minLength',
-    'items', 'properties', 'required', 'additionalProperties', 'propertyNames',
+    'items', 'minItems', 'maxItems', 'properties', 'required', 'additionalProperties', 'propertyNames',
     'anyOf', '$ref',
 ))
 
@@ -134,7 +135,114 @@ def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(value: Any, schema: dict[str, Any]) -> list[SchemaError]:
+    # Most documents are valid: a compiled yes/no check first, the detailed
+    # walk that explains the errors only when there are some.
+    if _compiled(schema, schema)(value):
+        return []
     return list(_errors(value, schema, (), schema))
+
+
+Check = Callable[[Any], bool]
+_COMPILED: dict[int, tuple[dict[str, Any], Check]] = {}
+
+
+def _compiled(schema: dict[str, Any] | bool, root: dict[str, Any]) -> Check:
+    """A function that tells whether a value is valid, built once per schema."""
+    if isinstance(schema, bool):
+        return (lambda value: True) if schema else (lambda value: False)
+    cached = _COMPILED.get(id(schema))
+    if cached is None:
+        cached = _COMPILED[id(schema)] = (schema, _compile(_deref(schema, root), root))
+    return cached[1]
+
+
+def _compile(schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    if id(schema) not in _SUPPORTED:
+        _check_supported(schema)
+    checks: list[Check] = []
+    if 'anyOf' in schema:
+        branches = [_compiled(b, root) for b in schema['anyOf']]
+        checks.append(lambda v: any(branch(v) for branch in branches))
+    if 'type' in schema:
+        names = [schema['type']] if isinstance(schema['type'], str) else list(schema['type'])
+        checks.append(_type_check(names))
+    if 'const' in schema:
+        const = schema['const']
+        checks.append(lambda v: _equal(v, const))
+    if 'enum' in schema:
+        choices = schema['enum']
+        checks.append(lambda v: any(_equal(v, c) for c in choices))
+    if 'minimum' in schema:
+        low = schema['minimum']
+        checks.append(lambda v: not is_type(v, 'number') or v >= low)
+    if 'maximum' in schema:
+        high = schema['maximum']
+        checks.append(lambda v: not is_type(v, 'number') or v <= high)
+    if 'pattern' in schema:
+        pattern = re.compile(schema['pattern'])
+        checks.append(lambda v: not isinstance(v, str) or pattern.search(v) is not None)
+    if 'minLength' in schema:
+        length = schema['minLength']
+        checks.append(lambda v: not isinstance(v, str) or len(v) >= length)
+    if 'minItems' in schema:
+        fewest = schema['minItems']
+        checks.append(lambda v: not isinstance(v, list) or len(v) >= fewest)
+    if 'maxItems' in schema:
+        most = schema['maxItems']
+        checks.append(lambda v: not isinstance(v, list) or len(v) <= most)
+    if 'items' in schema:
+        item = _compiled(schema['items'], root)
+        checks.append(lambda v: not isinstance(v, list) or all(item(i) for i in v))
+    if {'properties', 'required', 'additionalProperties', 'propertyNames'} & schema.keys():
+        checks.append(_compile_object(schema, root))
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(check(v) for check in checks)
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    'null': (type(None),), 'boolean': (bool,), 'integer': (int,), 'number': (int, float),
+    'string': (str,), 'array': (list,), 'object': (dict,),
+}
+
+
+def _type_check(names: list[str]) -> Check:
+    """is_type for any of ``names``, as one set lookup (json values have exact types)."""
+    for name in names:
+        if name not in _PYTHON_TYPES:
+            raise Unsupported(f'type {name!r}')
+    allowed = frozenset(t for name in names for t in _PYTHON_TYPES[name])
+    whole_floats = 'integer' in names and 'number' not in names  # 16.0 is an integer
+
+    def check(value: Any) -> bool:
+        kind = type(value)
+        return kind in allowed or (whole_floats and kind is float and value.is_integer())
+    return check
+
+
+def _compile_object(schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    properties = {key: _compiled(sub, root) for key, sub in schema.get('properties', {}).items()}
+    required = tuple(schema.get('required', ()))
+    extra = schema.get('additionalProperties', True)
+    extra_check = None if isinstance(extra, bool) else _compiled(extra, root)
+    names = _compiled(schema['propertyNames'], root) if 'propertyNames' in schema else None
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        if any(key not in value for key in required):
+            return False
+        for key, item in value.items():
+            if names is not None and not names(key):
+                return False
+            sub = properties.get(key)
+            if sub is not None:
+                if not sub(item):
+                    return False
+            elif extra is False or (extra_check is not None and not extra_check(item)):
+                return False
+        return True
+    return check
 
 
 def _errors(
@@ -146,9 +254,8 @@ def _errors(
         yield SchemaError(pointer, 'false', 'no value is allowed here')
         return
     schema = _deref(schema, root)
-    for keyword in schema:
-        if keyword not in KEYWORDS and keyword not in ANNOTATIONS and not keyword.startswith('x-'):
-            raise Unsupported(keyword)
+    if id(schema) not in _SUPPORTED:
+        _check_supported(schema)
 
     if 'anyOf' in schema:
         if not any(not list(_errors(value, branch, pointer, root)) for branch in schema['anyOf']):
@@ -174,11 +281,26 @@ def _errors(
             yield SchemaError(pointer, 'pattern', f"must match {schema['pattern']}, got {got(value)}")
         if 'minLength' in schema and len(value) < schema['minLength']:
             yield SchemaError(pointer, 'minLength', f"must be at least {schema['minLength']} characters")
+    if isinstance(value, list) and 'minItems' in schema and len(value) < schema['minItems']:
+        yield SchemaError(pointer, 'minItems', f"expected at least {schema['minItems']} items, got {len(value)}")
+    if isinstance(value, list) and 'maxItems' in schema and len(value) > schema['maxItems']:
+        yield SchemaError(pointer, 'maxItems', f"expected at most {schema['maxItems']} items, got {len(value)}")
     if isinstance(value, list) and 'items' in schema:
         for index, item in enumerate(value):
             yield from _errors(item, schema['items'], pointer + (index,), root)
     if isinstance(value, dict):
         yield from _object_errors(value, schema, pointer, root)
+
+
+# Schemas already checked, by id; holding them keeps an id from being reused.
+_SUPPORTED: dict[int, dict[str, Any]] = {}
+
+
+def _check_supported(schema: dict[str, Any]) -> None:
+    for keyword in schema:
+        if keyword not in KEYWORDS and keyword not in ANNOTATIONS and not keyword.startswith('x-'):
+            raise Unsupported(keyword)
+    _SUPPORTED[id(schema)] = schema
 
 
 def _object_errors(

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
         content = raw if isinstance(raw, bytes) else None
         targets.append(Target(path, relpath, content, loaded.document))
 
-    history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers)
+    history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers, from_index)
     for finding in history_findings:
         findings += finish([finding], rules_of[finding.path], selection)
     if deferred:
@@ -110,6 +110,7 @@ def _contents(
 def _history(
         args: argparse.Namespace, repo: gitrepo.Repo | None, targets: list[Target],
         team_policy: policy.Policy, commit_range: tuple[str, str] | None, trailers: tuple[str, ...] | None,
+        from_index: bool,
 ) -> tuple[list[Finding], bool]:
     """History findings, and whether staged rewrites are left to the commit-msg hook."""
     if args.no_history or not targets:
@@ -118,7 +119,7 @@ def _history(
         return [history.missing(t, 'not in a git repository (use --no-history for loose files)') for t in targets], False
     if commit_range is not None:
         return history.commit_range(repo, *commit_range, targets, team_policy), False
-    findings, unchanged = history.staged(repo, targets, team_policy, trailers=trailers or ())
+    findings, unchanged = history.staged(repo, targets, team_policy, trailers=trailers or (), index=from_index)
     # Inside `git commit` with the commit-msg hook installed, the message (and its
     # Base-Model-Change trailer) exists only at that later stage.
     deferred = trailers is None and 'GIT_INDEX_FILE' in os.environ and repo.commit_msg_hook_installed()
