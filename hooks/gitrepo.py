@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -220,39 +221,107 @@ class Repo:
             args.append('--since=' + since)
         args += revisions
         args += ['--', *(paths or (CONFIG_GLOB,))]
-        yield from parse_log(self.run(*args))
+        # Streamed: the caller works on each commit while git produces the next.
+        with tempfile.TemporaryFile() as errors:
+            try:
+                process = subprocess.Popen(('git', *args), cwd=self.root, stdout=subprocess.PIPE, stderr=errors)
+            except FileNotFoundError:
+                raise GitError('the git executable was not found on PATH')
+            with process:
+                assert process.stdout is not None
+                yield from parse_log(_tokens(process.stdout))
+            if process.returncode:
+                errors.seek(0)
+                message = errors.read().decode('utf-8', 'replace').strip()
+                raise GitError(f'git log failed: {message or f"exit {process.returncode}"}')
+
+    def blob_stream(self) -> BlobStream:
+        return BlobStream(self.root)
 
 
-def parse_log(out: str) -> Iterator[Commit]:
-    tokens = out.split('\0')
-    i, n = 0, len(tokens)
+class BlobStream:
+    """Blob contents by id from one ``git cat-file --batch``, asked for while history streams in.
+
+    ``want`` sends an id at once; a thread reads the answers, so git never
+    waits on a full pipe; ``contents`` closes the stream and returns them all.
+    """
+
+    def __init__(self, root: str) -> None:
+        try:
+            self._process = subprocess.Popen(
+                ('git', 'cat-file', '--batch'), cwd=root,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise GitError('the git executable was not found on PATH')
+        self._asked: set[str] = set()
+        self._contents: dict[str, bytes | None] = {}
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def want(self, blobs: Iterable[str]) -> None:
+        assert self._process.stdin is not None
+        for sha in blobs:
+            if sha != NULL_SHA and sha not in self._asked:
+                self._asked.add(sha)
+                self._process.stdin.write(sha.encode() + b'\n')
+
+    def _read(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        while header := stdout.readline():
+            parts = header.split()
+            if len(parts) == 3:
+                content = stdout.read(int(parts[2]))
+                stdout.read(1)
+                self._contents[parts[0].decode()] = content if parts[1] == b'blob' else None
+            elif parts:
+                self._contents[parts[0].decode()] = None  # missing
+
+    def contents(self) -> dict[str, bytes | None]:
+        assert self._process.stdin is not None
+        with self._process:  # closes the pipes and waits
+            self._process.stdin.close()
+            self._reader.join()
+        return self._contents
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[str]:
+    """NUL-separated fields of a stream, as they arrive."""
+    rest = b''
+    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+        fields = (rest + chunk).split(b'\0')
+        rest = fields.pop()
+        for field in fields:
+            yield field.decode('utf-8', 'surrogateescape')
+    if rest:
+        yield rest.decode('utf-8', 'surrogateescape')
+
+
+def parse_log(tokens: Iterable[str]) -> Iterator[Commit]:
+    """Commits from the fields of ``git log -z --raw --format=<_HEADER>``."""
+    fields = iter(tokens)
     header: list[str] | None = None
     changes: list[Change] = []
-    while i < n:
-        token = tokens[i].lstrip('\n')
+    for token in fields:
+        token = token.lstrip('\n')
         if token.startswith('\x01') and _SHA.fullmatch(token[1:41]):
             if header is not None:
                 yield _commit(header, changes)
-            header = [token[1:]] + tokens[i + 1:i + 5]
+            header = [token[1:]] + [next(fields, '') for _ in range(4)]
             changes = []
-            i += 5
-            continue
-        if token.startswith(':'):
-            fields = token.lstrip(':').split()
-            parents = token.count(':', 0, len(token) - len(token.lstrip(':')))
-            status = fields[-1]
-            blobs = fields[parents + 1:-1]
+        elif token.startswith(':'):
+            parents = len(token) - len(token.lstrip(':'))
+            values = token[parents:].split()
+            status = values[-1]
+            blobs = values[parents + 1:-1]
             if status[:1] in ('R', 'C') and parents == 1:
-                old_path, path = tokens[i + 1], tokens[i + 2]
-                i += 3
+                old_path, path = next(fields, ''), next(fields, '')
             else:
-                old_path = path = tokens[i + 1]
-                i += 2
+                old_path = path = next(fields, '')
             score = int(status[1:]) if status[:1] in ('R', 'C') and status[1:].isdigit() else 100
             changes.append(Change(status[:1] if parents == 1 else status, path, old_path,
                                   tuple(blobs[:-1]), blobs[-1], score))
-            continue
-        i += 1
     if header is not None:
         yield _commit(header, changes)
 

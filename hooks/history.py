@@ -177,6 +177,21 @@ def old_value(parents: list[BaseModel | None], new: BaseModel | None) -> BaseMod
     return present[0]
 
 
+def whole_history(repo: Repo, revisions: list[str], since: str | None) -> tuple[list[Timeline], dict[str, BaseModel | None]]:
+    """Every config's timeline and the base model of every blob in it, in one pass.
+
+    The blobs are asked for while git log still streams, so reading them
+    overlaps walking the history.
+    """
+    stream = repo.blob_stream()
+    commits = []
+    for commit in repo.log(revisions, since=since):
+        commits.append(commit)
+        stream.want(b for change in commit.changes for b in change.old_blobs + (change.new_blob,))
+    contents = stream.contents()
+    return timelines(commits), {sha: rewrites.extract(content) for sha, content in contents.items()}
+
+
 def values(repo: Repo, blobs: Iterable[str]) -> dict[str, BaseModel | None]:
     shas = sorted(b for b in set(blobs) if b != NULL_SHA)
     return {sha: rewrites.extract(content) for sha, content in zip(shas, repo.read(shas))}

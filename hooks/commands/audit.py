@@ -40,8 +40,7 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None, all
     revisions, date, incomplete = history.bound(repo, team_policy, since)
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
-    lines = history.timelines(repo.log(revisions, since=date))
-    blobs = history.values(repo, {b for line in lines for e in line.events for b in e.old_blobs + (e.new_blob,)})
+    lines, blobs = history.whole_history(repo, revisions, date)
     report: list[tuple[history.Timeline, list[Step]]] = []
     findings: list[Finding] = []
     for line in lines:
@@ -105,11 +104,11 @@ def run(args: argparse.Namespace) -> int:
     findings = finish(findings, team_policy.rules, Selection(args.select, args.ignore))
     findings.sort(key=Finding.sort_key)
     if args.format == 'json':
-        json.dump({
+        document = {
             'adapters': [{'path': line.path, 'timeline': steps} for line, steps in report],
             'findings': [as_dict(f) for f in findings],
-        }, sys.stdout, indent=2)
-        sys.stdout.write('\n')
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + '\n')  # one write: json.dump makes thousands
     else:
         _text(report, findings)
     return exit_code(findings)

@@ -44,8 +44,7 @@ def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
 
     accepts = []
     if repo.head is not None:
-        lines = history.timelines(repo.log(['HEAD']))
-        blobs = history.values(repo, {b for line in lines for e in line.events for b in e.old_blobs + (e.new_blob,)})
+        lines, blobs = history.whole_history(repo, ['HEAD'], None)
         for line in lines:
             for event in line.events:
                 new = blobs.get(event.new_blob)
