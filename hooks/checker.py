@@ -14,10 +14,8 @@ from adapter_guard.checks import schema
 from adapter_guard.checks import security
 from adapter_guard.checks import serving
 from adapter_guard.checks import weights
-from adapter_guard.discover import relative_to
 from adapter_guard.findings import Finding
 from adapter_guard.jsonload import Document
-from adapter_guard.policy import Policy
 from adapter_guard.policy import Rules
 from adapter_guard.rules import matches
 

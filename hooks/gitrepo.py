@@ -18,36 +18,15 @@ import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import IO
-from typing import NamedTuple
 
+from adapter_guard import gitlog
 from adapter_guard.errors import GitError
+from adapter_guard.gitlog import Commit
 
 NULL_SHA = '0' * 40
 EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 CONFIG_GLOB = '*adapter_config.json'
-TRAILER = 'Base-Model-Change'
 _SHA = re.compile(r'[0-9a-f]{40}')
-_HEADER = '%x01%H%x00%P%x00%aI%x00%an%x00%(trailers:key=' + TRAILER + ',valueonly,separator=%x1f)%x00'
-
-
-class Change(NamedTuple):
-    """One adapter config changed by one commit (git log --raw)."""
-
-    status: str          # A, M, D, R (rename), T (type change), or MM... for a merge
-    path: str            # the path after the commit
-    old_path: str        # the path before (differs for a rename)
-    old_blobs: tuple[str, ...]  # one per parent; NULL_SHA when absent
-    new_blob: str        # NULL_SHA when deleted
-    similarity: int = 100  # git's rename score (R077 -> 77)
-
-
-class Commit(NamedTuple):
-    sha: str
-    parents: tuple[str, ...]
-    date: str            # ISO 8601, author date
-    author: str
-    trailers: tuple[str, ...]  # Base-Model-Change values
-    changes: tuple[Change, ...]
 
 
 class Repo:
@@ -216,7 +195,7 @@ class Repo:
         Rename-aware (-M) and merge-aware (-c: a merge shows only files that
         differ from every parent, i.e. changes the merge itself made).
         """
-        args = ['log', '-z', '--raw', '--no-abbrev', '-M', '-c', '--no-ext-diff', '--format=' + _HEADER]
+        args = ['log', '-z', '--raw', '--no-abbrev', '-M', '-c', '--no-ext-diff', '--format=' + gitlog.FORMAT]
         if since is not None:
             args.append('--since=' + since)
         args += revisions
@@ -229,7 +208,7 @@ class Repo:
                 raise GitError('the git executable was not found on PATH')
             with process:
                 assert process.stdout is not None
-                yield from parse_log(_tokens(process.stdout))
+                yield from gitlog.parse_log(gitlog.read_fields(process.stdout))
             if process.returncode:
                 errors.seek(0)
                 message = errors.read().decode('utf-8', 'replace').strip()
@@ -284,55 +263,6 @@ class BlobStream:
             self._process.stdin.close()
             self._reader.join()
         return self._contents
-
-
-def _tokens(stream: IO[bytes]) -> Iterator[str]:
-    """NUL-separated fields of a stream, as they arrive."""
-    rest = b''
-    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
-        fields = (rest + chunk).split(b'\0')
-        rest = fields.pop()
-        for field in fields:
-            yield field.decode('utf-8', 'surrogateescape')
-    if rest:
-        yield rest.decode('utf-8', 'surrogateescape')
-
-
-def parse_log(tokens: Iterable[str]) -> Iterator[Commit]:
-    """Commits from the fields of ``git log -z --raw --format=<_HEADER>``."""
-    fields = iter(tokens)
-    header: list[str] | None = None
-    changes: list[Change] = []
-    for token in fields:
-        token = token.lstrip('\n')
-        if token.startswith('\x01') and _SHA.fullmatch(token[1:41]):
-            if header is not None:
-                yield _commit(header, changes)
-            header = [token[1:]] + [next(fields, '') for _ in range(4)]
-            changes = []
-        elif token.startswith(':'):
-            parents = len(token) - len(token.lstrip(':'))
-            values = token[parents:].split()
-            status = values[-1]
-            blobs = values[parents + 1:-1]
-            if status[:1] in ('R', 'C') and parents == 1:
-                old_path, path = next(fields, ''), next(fields, '')
-            else:
-                old_path = path = next(fields, '')
-            score = int(status[1:]) if status[:1] in ('R', 'C') and status[1:].isdigit() else 100
-            changes.append(Change(status[:1] if parents == 1 else status, path, old_path,
-                                  tuple(blobs[:-1]), blobs[-1], score))
-    if header is not None:
-        yield _commit(header, changes)
-
-
-def _commit(header: list[str], changes: list[Change]) -> Commit:
-    sha, parents, date, author, trailers = (header + [''] * 5)[:5]
-    return Commit(
-        sha, tuple(parents.split()), date, author,
-        tuple(t.strip() for t in trailers.split('\x1f') if t.strip()),
-        tuple(changes),
-    )
 
 
 def _git(cwd: str, *args: str) -> tuple[int, str, str]:

@@ -5,32 +5,28 @@ Three ways in, chosen by the command from how it was run:
   (through a rename, if the index has one); one identical to HEAD gets its
   history checked instead (``pre-commit run --all-files``, pre-commit.ci);
 - ``commit_range``: every commit of FROM..TO that changed a listed config;
-- ``timelines``: the whole history of every config, for the audit and for
-  the all-files history check.
+- ``all_files``: the whole history of each config (``adapter_guard.timeline``),
+  as the audit reads it too.
 Git is reached only through ``adapter_guard.gitrepo``.
 """
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from adapter_guard import rewrites
+from adapter_guard import timeline
 from adapter_guard.errors import PolicyError
 from adapter_guard.findings import Finding
-from adapter_guard.gitrepo import Change
-from adapter_guard.gitrepo import Commit
+from adapter_guard.gitlog import Commit
 from adapter_guard.gitrepo import NULL_SHA
 from adapter_guard.gitrepo import Repo
-from adapter_guard.gitrepo import TRAILER
+from adapter_guard.gitlog import TRAILER
 from adapter_guard.jsonload import Document
 from adapter_guard.policy import Policy
 from adapter_guard.rewrites import BaseModel
 
 _DATE = re.compile(r'\d{4}-\d{2}-\d{2}([ T].*)?')
-RENAME_SIMILARITY = 85  # a re-save changing only the base model scores 88-95; an unrelated adapter about 77
 class Target(NamedTuple):
     """A config being checked, as the history stage needs it."""
 
@@ -38,43 +34,6 @@ class Target(NamedTuple):
     relpath: str                # relative to the repository root
     content: bytes | None       # what is being checked (disk, or the to-ref)
     document: Document | None   # parsed, to point at the key's line
-
-
-class Event(NamedTuple):
-    """One step of one config's history."""
-
-    commit: Commit
-    kind: str        # added, changed, renamed, deleted, merged
-    path: str
-    old_path: str
-    old_blobs: tuple[str, ...]
-    new_blob: str
-
-
-def same_adapter(old_path: str, new_path: str, similarity: int) -> bool:
-    """Is a rename git detected really one adapter moving?
-
-    PEFT configs share most of their lines, so git pairs the deletion of one
-    adapter with the addition of an unrelated one as a rename.  A move keeps
-    the adapter's folder name or nearly all of the file.
-    """
-    folder = os.path.basename(os.path.dirname(old_path)) == os.path.basename(os.path.dirname(new_path))
-    return similarity >= RENAME_SIMILARITY or folder
-
-
-def _split_weak_renames(changes: Iterable[Change]) -> Iterator[Change]:
-    """A rename that is not one adapter moving becomes a deletion and an addition."""
-    for change in changes:
-        if change.status == 'R' and not same_adapter(change.old_path, change.path, change.similarity):
-            yield Change('D', change.old_path, change.old_path, change.old_blobs, NULL_SHA)
-            yield Change('A', change.path, change.path, (NULL_SHA,), change.new_blob)
-        else:
-            yield change
-
-
-class Timeline(NamedTuple):
-    path: str            # the newest path of the config
-    events: list[Event]  # oldest first
 
 
 def missing(target: Target, why: str) -> Finding:
@@ -120,7 +79,7 @@ def staged(
     """
     if repo.head is None:
         return [], []  # the first commit: every file is new
-    renames = {new: old for new, (old, score) in repo.staged_renames().items() if same_adapter(old, new, score)}
+    renames = {new: old for new, (old, score) in repo.staged_renames().items() if timeline.same_adapter(old, new, score)}
     changed = repo.changed_since_head(index=index)  # one cheap diff instead of reading every HEAD blob
     unchanged = [t for t in targets if t.relpath not in changed and t.relpath not in renames]
     differing = [t for t in targets if t.relpath in changed or t.relpath in renames]
@@ -157,47 +116,17 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
 
 def _changes(repo: Repo, commits: list[Commit], by_path: dict[str, Target], policy: Policy) -> list[Finding]:
     wanted = [
-        (c, ch) for c in commits for ch in _split_weak_renames(c.changes)
+        (c, ch) for c in commits for ch in timeline.split_weak_renames(c.changes)
         if ch.path in by_path and ch.new_blob != NULL_SHA
     ]
-    blobs = values(repo, {b for _, ch in wanted for b in ch.old_blobs + (ch.new_blob,)})
+    blobs = timeline.values(repo, {b for _, ch in wanted for b in ch.old_blobs + (ch.new_blob,)})
     findings = []
     for commit, change in wanted:
         new = blobs.get(change.new_blob)
-        old = old_value([blobs.get(b) for b in change.old_blobs], new)
+        old = timeline.old_value([blobs.get(b) for b in change.old_blobs], new)
         findings += judge(by_path[change.path], change.path, old, new, commit=commit, policy=policy)
     return findings
 
-
-def old_value(parents: list[BaseModel | None], new: BaseModel | None) -> BaseModel | None:
-    """The value before a commit; for a merge, none if any parent already had the new one."""
-    present = [p for p in parents if p is not None]
-    if not present or new in present:
-        return None
-    return present[0]
-
-
-def whole_history(repo: Repo, revisions: list[str], since: str | None) -> tuple[list[Timeline], dict[str, BaseModel | None]]:
-    """Every config's timeline and the base model of every blob in it, in one pass.
-
-    The blobs are asked for while git log still streams, so reading them
-    overlaps walking the history.
-    """
-    stream = repo.blob_stream()
-    commits = []
-    for commit in repo.log(revisions, since=since):
-        commits.append(commit)
-        stream.want(b for change in commit.changes for b in change.old_blobs + (change.new_blob,))
-    contents = stream.contents()
-    return timelines(commits), {sha: rewrites.extract(content) for sha, content in contents.items()}
-
-
-def values(repo: Repo, blobs: Iterable[str]) -> dict[str, BaseModel | None]:
-    shas = sorted(b for b in set(blobs) if b != NULL_SHA)
-    return {sha: rewrites.extract(content) for sha, content in zip(shas, repo.read(shas))}
-
-
-# -- whole history: audit and the all-files check -------------------------------
 
 def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[str], str | None, str | None]:
     """(revisions, --since date, why history is missing) for history-since / --since."""
@@ -217,31 +146,6 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
     return [f'{sha}..HEAD'], None, incomplete
 
 
-def timelines(commits: Iterable[Commit]) -> list[Timeline]:
-    """Follow every config through adds, edits, renames and deletes (commits newest first)."""
-    lines: list[list[Event]] = []
-    names: dict[str, int] = {}  # path at this point of the walk -> timeline index
-    for commit in commits:
-        # first resolve every new path (pops), then map old paths (renames), so a
-        # rename and an add of the same path in one commit cannot be confused
-        resolved = []
-        for change in _split_weak_renames(commit.changes):
-            index = names.pop(change.path, None)
-            if index is None:
-                index = len(lines)
-                lines.append([])
-            kind = _KINDS.get(change.status, 'merged')
-            lines[index].append(Event(commit, kind, change.path, change.old_path, change.old_blobs, change.new_blob))
-            resolved.append((change, index, kind))
-        for change, index, kind in resolved:
-            if kind != 'added':
-                names[change.old_path] = index
-    return [Timeline(events[0].path, events[::-1]) for events in lines]
-
-
-_KINDS = {'A': 'added', 'M': 'changed', 'T': 'changed', 'D': 'deleted', 'R': 'renamed', 'C': 'added'}
-
-
 def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding]:
     """Every change in the history of each target must be acknowledged."""
     if not targets:
@@ -251,11 +155,11 @@ def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding
         return [missing(t, f'{incomplete}; fetch the full history (fetch-depth: 0) or set history-since') for t in targets]
     by_path = {t.relpath: t for t in targets}
     lines = [
-        line for line in timelines(repo.log(revisions, since=since))
+        line for line in timeline.timelines(repo.log(revisions, since=since))
         if line.path in by_path and line.events[-1].kind != 'deleted'  # not an earlier file of that name
     ]
     events = [e for line in lines for e in line.events if e.kind not in ('added', 'deleted')]
-    blobs = values(repo, {b for e in events for b in e.old_blobs + (e.new_blob,)})
+    blobs = timeline.values(repo, {b for e in events for b in e.old_blobs + (e.new_blob,)})
     findings = []
     for line in lines:
         target = by_path[line.path]
@@ -263,6 +167,6 @@ def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding
             if event.kind in ('added', 'deleted'):
                 continue
             new = blobs.get(event.new_blob)
-            old = old_value([blobs.get(b) for b in event.old_blobs], new)
+            old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
             findings += judge(target, event.path, old, new, commit=event.commit, policy=policy)
     return findings

@@ -18,6 +18,7 @@ from adapter_guard import history
 from adapter_guard import jsonload
 from adapter_guard import policy
 from adapter_guard import rewrites
+from adapter_guard import timeline
 from adapter_guard.checker import finish
 from adapter_guard.checker import Selection
 from adapter_guard.findings import exit_code
@@ -36,12 +37,12 @@ Step = dict[str, Any]  # one line of a timeline: the text and the JSON output sh
 
 
 def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None, all_refs: bool) -> tuple[
-        list[tuple[history.Timeline, list[Step]]], list[Finding]]:
+        list[tuple[timeline.Timeline, list[Step]]], list[Finding]]:
     revisions, date, incomplete = history.bound(repo, team_policy, since)
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
-    lines, blobs = history.whole_history(repo, revisions, date)
-    report: list[tuple[history.Timeline, list[Step]]] = []
+    lines, blobs = timeline.whole_history(repo, revisions, date)
+    report: list[tuple[timeline.Timeline, list[Step]]] = []
     findings: list[Finding] = []
     for line in lines:
         steps: list[Step] = []
@@ -49,7 +50,7 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None, all
         target = history.Target(os.path.relpath(os.path.join(repo.root, line.path)), line.path, None, current)
         for event in line.events:
             new = blobs.get(event.new_blob)
-            old = history.old_value([blobs.get(b) for b in event.old_blobs], new)
+            old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
             changes = rewrites.rewrites(old, new) if old is not None and new is not None else []
             if event.kind in ('changed', 'merged') and not changes:
                 continue  # an edit that leaves the base model alone
@@ -83,7 +84,7 @@ def _plain(value: object) -> object:
     return None if value is rewrites.ABSENT else value
 
 
-def _wanted(line: history.Timeline, prefixes: list[str]) -> bool:
+def _wanted(line: timeline.Timeline, prefixes: list[str]) -> bool:
     paths = {e.path for e in line.events}
     return not prefixes or any(p == q or p.startswith(q.rstrip('/') + '/') for p in paths for q in prefixes)
 
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(findings)
 
 
-def _text(report: list[tuple[history.Timeline, list[Step]]], findings: list[Finding]) -> None:
+def _text(report: list[tuple[timeline.Timeline, list[Step]]], findings: list[Finding]) -> None:
     out = sys.stdout
     for line, steps in report:
         out.write(f'{line.path}\n')

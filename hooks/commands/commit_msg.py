@@ -11,11 +11,12 @@ import argparse
 import os
 import re
 
+from adapter_guard import gitlog
 from adapter_guard import gitrepo
 from adapter_guard.commands import check
 from adapter_guard.errors import UsageError
 
-_TRAILER = re.compile(r'^' + gitrepo.TRAILER + r'\s*:\s*(.+?)\s*$', re.IGNORECASE | re.MULTILINE)
+_TRAILER = re.compile(r'^' + gitlog.TRAILER + r'\s*:\s*(.+?)\s*$', re.IGNORECASE | re.MULTILINE)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

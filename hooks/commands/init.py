@@ -14,9 +14,9 @@ import os
 import sys
 
 from adapter_guard import gitrepo
-from adapter_guard import history
 from adapter_guard import policy
 from adapter_guard import rewrites
+from adapter_guard import timeline
 from adapter_guard.errors import UsageError
 from adapter_guard.fix import write_atomically
 from adapter_guard.hub_id import is_valid_repo_id
@@ -44,11 +44,11 @@ def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
 
     accepts = []
     if repo.head is not None:
-        lines, blobs = history.whole_history(repo, ['HEAD'], None)
+        lines, blobs = timeline.whole_history(repo, ['HEAD'], None)
         for line in lines:
             for event in line.events:
                 new = blobs.get(event.new_blob)
-                old = history.old_value([blobs.get(b) for b in event.old_blobs], new)
+                old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
                 if old is None or new is None or not rewrites.rewrites(old, new):
                     continue
                 base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
