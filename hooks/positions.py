@@ -81,24 +81,25 @@ def scan(text: str) -> Positions:
         if first in '}]':
             stack.pop()
             continue
-        frame = stack[-1] if stack else None
-        if frame is not None and frame.expect_key:
+        parent = stack[-1] if stack else None
+        pointer: Pointer
+        if parent is not None and parent.expect_key:
             key = json.loads(token)
-            pointer = frame.pointer + (key,)
+            pointer = parent.pointer + (key,)
             here = locate(start)
-            if key in frame.seen:
-                found.duplicates.append(Duplicate(pointer, frame.seen[key], here))
-            frame.seen[key] = here
+            if key in parent.seen:
+                found.duplicates.append(Duplicate(pointer, parent.seen[key], here))
+            parent.seen[key] = here
             found.keys[pointer] = here
-            frame.pending = pointer
+            parent.pending = pointer
             continue
-        if frame is None:
-            pointer: Pointer = ()
-        elif frame.is_object:
-            pointer = frame.pending
+        if parent is None:
+            pointer = ()
+        elif parent.is_object:
+            pointer = parent.pending
         else:
-            pointer = frame.pointer + (frame.index,)
-            frame.index += 1
+            pointer = parent.pointer + (parent.index,)
+            parent.index += 1
         found.values[pointer] = locate(start)
         if token in _CONSTANTS:
             found.constants.append((pointer, locate(start), token))

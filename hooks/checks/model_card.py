@@ -34,17 +34,25 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     base = document.data.get('base_model_name_or_path')
     metadata = _metadata(card_path)
     if isinstance(metadata, str):
-        yield Finding(card_path, 'AG401', f'the model card metadata is not valid YAML: {metadata}', line=1, column=1)
+        yield Finding(card_path, 'AG401', f'the model card metadata is unreadable: {metadata}', line=1, column=1)
         return
-    bases = metadata.get('base_model')
-    bases = [bases] if isinstance(bases, str) else [b for b in bases or () if isinstance(b, str)]
-    tags = [t[len(TAG):] for t in metadata.get('tags') or () if isinstance(t, str) and t.startswith(TAG)]
+    bases = _strings(metadata.get('base_model'))
+    tags = [t[len(TAG):] for t in _strings(metadata.get('tags')) if t.startswith(TAG)]
     for value in bases:
         where = _locate(text, rf'^base_model\s*:|^\s*-\s*{re.escape(value)}\s*$', value)
         yield from _compare(card_path, where, f'base_model {value!r}', value, base)
     for value in tags:
         where = _locate(text, re.escape(TAG + value), value)
         yield from _compare(card_path, where, f'tag {TAG + value!r}', value, base)
+
+
+def _strings(value: object) -> list[str]:
+    """A YAML value that should be a string or a list of strings, as that list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
 
 
 def _compare(card_path: str, where: tuple[int, int], what: str, value: str, base: object) -> Iterator[Finding]:
@@ -84,6 +92,6 @@ def _metadata(card_path: str) -> dict[str, object] | str:
     try:
         return ModelCard.load(card_path).data.to_dict()
     except yaml.YAMLError as e:
-        return str(e).splitlines()[0]
-    except (ValueError, TypeError, UnicodeDecodeError) as e:
-        return str(e)
+        return 'not valid YAML: ' + str(e).splitlines()[0]
+    except (ValueError, TypeError, UnicodeDecodeError) as e:  # huggingface_hub rejects the metadata
+        return f'huggingface_hub rejects it ({e})'

@@ -17,9 +17,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 ADAPTER = 'adapters/chat/adapter_config.json'
-CONFIG = {
+CONFIG: dict[str, Any] = {
     'alpha_pattern': {}, 'auto_mapping': None, 'base_model_name_or_path': 'meta-llama/Llama-3.2-1B',
     'bias': 'none', 'fan_in_fan_out': False, 'inference_mode': True, 'init_lora_weights': True,
     'layers_pattern': None, 'layers_to_transform': None, 'lora_alpha': 32, 'lora_dropout': 0.05,
