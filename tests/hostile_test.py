@@ -110,3 +110,30 @@ def test_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
     path.chmod(0o644)
     assert result.returncode in (0, 1)  # root can read anything; others get AG004
     assert 'Traceback' not in result.stderr
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    card=st.one_of(
+        st.text(max_size=200).map(lambda t: '---\n' + t + '\n---\n'),
+        st.sampled_from(['---\nbase_model: [\n---\n', '---\n- a\n- b\n---\n', '---\nbase_model: {a: 1}\n---\n',
+                         '---\ntags: 3\n---\n', '---\n\x00\n---\n', '---\n', '---\nbase_model: !!python/object:os.system x\n---\n']),
+    ),
+    weights=st.one_of(
+        st.binary(max_size=64),
+        st.builds(lambda n, body: n.to_bytes(8, 'little') + body, st.integers(0, 2**64 - 1), st.binary(max_size=64)),
+        st.builds(lambda body: len(body).to_bytes(8, 'little') + body,
+                  st.sampled_from([b'[]', b'{"a": 1}', b'{"x.lora_A.weight": {"shape": "8"}}', b'{"x.lora_A.weight": {"shape": [8, -1]}}', b'{"__metadata__": 5}', b'nul\x00'])),
+    ),
+)
+def test_hostile_files_beside_the_config(card: str, weights: bytes, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / 'adapter'
+    folder.mkdir(exist_ok=True)
+    (folder / 'adapter_config.json').write_text(peft_dumps(LORA))
+    (folder / 'README.md').write_text(card, errors='surrogateescape')
+    (folder / 'adapter_model.safetensors').write_bytes(weights)
+    code = main(['check', str(folder), '--no-history', '--format', 'json'])
+    findings = json.loads(capsys.readouterr().out)['findings']
+    assert code in (0, 1)
+    assert {f['code'] for f in findings} <= {'AG401', 'AG402'}
