@@ -92,17 +92,10 @@ class Repo:
         if self.head is None:
             return {}
         out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD', '--', CONFIG_GLOB)
-        tokens = out.split('\0')
-        renames = {}
-        i = 0
-        while i < len(tokens) - 1:
-            status = tokens[i]
-            if status[:1] in ('R', 'C'):
-                renames[tokens[i + 2]] = (tokens[i + 1], int(status[1:] or 100))
-                i += 3
-            else:
-                i += 2
-        return renames
+        return {
+            new: (old, int(status[1:] or 100))
+            for status, old, new in _name_status(out) if status[:1] in ('R', 'C')
+        }
 
     def changed_since_head(self, *, index: bool) -> set[str]:
         """Adapter configs whose working-tree (or, with ``index``, staged) content differs from HEAD."""
@@ -119,18 +112,7 @@ class Repo:
             'diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
             '--diff-filter=ACMRT', against, '--', CONFIG_GLOB,
         )
-        tokens = out.split('\0')
-        found = []
-        i = 0
-        while i < len(tokens) - 1:
-            status = tokens[i]
-            if status[:1] in ('R', 'C'):
-                found.append((tokens[i + 2], tokens[i + 1]))
-                i += 3
-            else:
-                found.append((tokens[i + 1], tokens[i + 1]))
-                i += 2
-        return found
+        return [(new, old) for _, old, new in _name_status(out)]
 
     def read(self, specs: list[str]) -> list[bytes | None]:
         """Contents of objects ('HEAD:path', ':path', a blob sha); None when missing.
@@ -169,19 +151,7 @@ class Repo:
 
     @staticmethod
     def _read_batch(stdout: IO[bytes], count: int) -> list[bytes | None]:
-        contents: list[bytes | None] = []
-        for _ in range(count):
-            header = stdout.readline()
-            parts = header.split()
-            if len(parts) == 3 and parts[1] == b'blob':
-                contents.append(stdout.read(int(parts[2])))
-                stdout.read(1)  # the newline after the content
-            elif len(parts) == 3:  # a tree or commit: not a file
-                stdout.read(int(parts[2]) + 1)
-                contents.append(None)
-            else:  # "<spec> missing" or "ambiguous"
-                contents.append(None)
-        return contents
+        return [(_next_object(stdout) or ('', None))[1] for _ in range(count)]
 
     def _blob_sha(self, spec: str) -> str:
         status, out, _ = self._execute(('rev-parse', '--verify', '-q', '--end-of-options', spec))
@@ -248,14 +218,9 @@ class BlobStream:
     def _read(self) -> None:
         stdout = self._process.stdout
         assert stdout is not None
-        while header := stdout.readline():
-            parts = header.split()
-            if len(parts) == 3:
-                content = stdout.read(int(parts[2]))
-                stdout.read(1)
-                self._contents[parts[0].decode()] = content if parts[1] == b'blob' else None
-            elif parts:
-                self._contents[parts[0].decode()] = None  # missing
+        while (answer := _next_object(stdout)) is not None:
+            name, content = answer
+            self._contents[name] = content
 
     def contents(self) -> dict[str, bytes | None]:
         assert self._process.stdin is not None
@@ -263,6 +228,35 @@ class BlobStream:
             self._process.stdin.close()
             self._reader.join()
         return self._contents
+
+
+def _next_object(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
+    """One answer of ``git cat-file --batch``: (name, content of a blob, else None); None at the end."""
+    header = stdout.readline()
+    if not header:
+        return None
+    parts = header.split()
+    if len(parts) != 3:  # "<name> missing" or "<name> ambiguous"
+        return (parts[0].decode('utf-8', 'surrogateescape') if parts else ''), None
+    content = stdout.read(int(parts[2]))
+    stdout.read(1)  # the newline after the content
+    return parts[0].decode(), (content if parts[1] == b'blob' else None)  # a tree or commit is no file
+
+
+def _name_status(out: str) -> list[tuple[str, str, str]]:
+    """(status, old path, new path) of each entry of ``git diff --name-status -z``."""
+    fields = out.split('\0')
+    entries = []
+    i = 0
+    while i < len(fields) - 1:
+        status = fields[i]
+        if status[:1] in ('R', 'C'):
+            entries.append((status, fields[i + 1], fields[i + 2]))
+            i += 3
+        else:
+            entries.append((status, fields[i + 1], fields[i + 1]))
+            i += 2
+    return entries
 
 
 def _git(cwd: str, *args: str) -> tuple[int, str, str]:
