@@ -526,3 +526,18 @@ def test_one_adapter_replacing_another_is_not_a_rewrite(repo: Path, run) -> None
     commit('replace')
     assert run('new-t5', '--select', 'AG3').code == 0  # all files
     assert run('audit').code == 0
+
+
+def test_all_files_honours_trailer_and_policy(repo: Path, run) -> None:
+    write_config(repo / 'a')
+    write_config(repo / 'b')
+    git('add', '.')
+    commit('add')
+    write_config(repo / 'a', base_model_name_or_path=OTHER)
+    commit(f'move a\n\nBase-Model-Change: {OTHER}', '-a')
+    write_config(repo / 'b', base_model_name_or_path=OTHER)
+    commit('move b', '-a')
+    result = run('a', 'b', '--format', 'json', '--select', 'AG3')
+    assert [f['path'] for f in result.findings] == ['b/adapter_config.json']
+    (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "b/*"\nfrom = "{HUB}"\nto = "{OTHER}"\n')
+    assert run('a', 'b', '--select', 'AG3').code == 0

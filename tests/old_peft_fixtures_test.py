@@ -10,6 +10,8 @@ with a Hub id in both instead there must be no finding at all.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,36 @@ def _line_of(path: Path, key: str) -> int:
         if line.startswith(f'  "{key}":'):
             return number
     raise AssertionError(f'{key} not in {path}')
+
+
+# -- AG403 on real files: what each release wrote, against the policy's peft-version ---------------
+
+def _ag403(paths: list[Path], peft_version: str, tmp_path: Path) -> dict[str, list[str]]:
+    policy = tmp_path / 'policy.toml'
+    policy.write_text(f'peft-version = "{peft_version}"\n')
+    result = subprocess.run(
+        [sys.executable, '-m', 'adapter_guard', 'check', *map(str, paths), '--no-history',
+         '--format', 'json', '--select', 'AG403', '--config', str(policy)],
+        capture_output=True, text=True,
+    )
+    found: dict[str, list[str]] = {}
+    for finding in json.loads(result.stdout)['findings']:
+        found.setdefault(Path(finding['path']).parent.name, []).append(finding['message'])
+    return found
+
+
+@pytest.mark.parametrize('version', sorted({p.parent.parent.name for p in FILES}))
+def test_no_ag403_for_the_release_that_wrote_them(version: str, tmp_path: Path) -> None:
+    paths = [p for p in FILES if p.parent.parent.name == version]
+    assert _ag403(paths, version, tmp_path) == {}
+
+
+def test_ag403_for_methods_newer_than_the_team_runs(tmp_path: Path) -> None:
+    paths = [p for p in FILES if p.parent.parent.name == '0.13.2']
+    if not paths:
+        pytest.skip('no 0.13.2 fixtures')
+    found = _ag403(paths, '0.10.0', tmp_path)
+    # BOFT, VeRA (0.11), FourierFT, HRA (0.12), VB-LoRA (0.13) did not exist in 0.10
+    for method in ('boft', 'vera', 'fourierft', 'hra', 'vblora'):
+        assert any('needs PEFT >= 0.1' in m for m in found.get(method, [])), (method, found)
+    assert 'lora' not in found  # LoRA's keys of 0.13 were all in 0.10
