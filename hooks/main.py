@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--config', metavar='FILE', help='policy file (default: .adapter-guard.toml or pyproject.toml)')
-    parser.add_argument('--format', choices=('text', 'json'), default='text')
+    parser.add_argument('--format', choices=('text', 'json', 'github'), default='text',
+                        help='text (default), json, or github (Actions annotations plus text)')
     parser.add_argument('--select', type=_codes, default=frozenset(), metavar='CODES',
                         help='only these codes or prefixes, comma-separated (AG2,AG104)')
     parser.add_argument('--ignore', type=_codes, default=frozenset(), metavar='CODES',

@@ -58,4 +58,19 @@ def json_(findings: list[Finding], checked: int, out: TextIO) -> None:
     out.write('\n')
 
 
-REPORTERS: dict[str, Callable[[list[Finding], int, TextIO], None]] = {'text': text, 'json': json_}
+def _escape(value: str, *, property_value: bool = False) -> str:
+    """GitHub workflow-command escaping (@actions/core command.ts)."""
+    value = value.replace('%', '%25').replace('\r', '%0D').replace('\n', '%0A')
+    return value.replace(':', '%3A').replace(',', '%2C') if property_value else value
+
+
+def github(findings: list[Finding], checked: int, out: TextIO) -> None:
+    """GitHub Actions annotations (``::error file=...``), then the text lines for the log."""
+    for f in findings:
+        level = 'error' if f.severity == 'error' else 'warning'
+        where = f'file={_escape(f.path, property_value=True)},line={f.line},col={f.column}'
+        out.write(f'::{level} {where},title={f.code}::{_escape(f.message)}\n')
+    text(findings, checked, out)
+
+
+REPORTERS: dict[str, Callable[[list[Finding], int, TextIO], None]] = {'text': text, 'json': json_, 'github': github}

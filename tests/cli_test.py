@@ -129,3 +129,12 @@ def test_outside_a_repository(run, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert run('a', '--no-history').code == 0
     (tmp_path / '.adapter-guard.toml').write_text('on-missing-history = "warn"\n')
     assert run('a').code == 0  # found from the working directory, the root outside git
+
+
+def test_github_annotations(run, repo: Path) -> None:
+    write_config(repo / 'a, b', base_model_name_or_path='/home/alice/llama:v2')
+    result = run('check', '.', '--format', 'github', '--no-history')
+    first = result.out.splitlines()[0]
+    assert first.startswith('::error file=a%2C b/adapter_config.json,line=4,col=30,title=AG202::')
+    assert "'/home/alice/llama:v2'" in first  # the message keeps its colons
+    assert result.out.splitlines()[-1].startswith('adapter-guard: 1 error')

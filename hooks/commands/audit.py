@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
+from typing import TextIO
 
 from adapter_guard import discover
 from adapter_guard import gitrepo
@@ -111,11 +113,14 @@ def run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(document, indent=2) + '\n')  # one write: json.dump makes thousands
     else:
-        _text(report, findings)
+        _text(report, findings, REPORTERS[args.format])
     return exit_code(findings)
 
 
-def _text(report: list[tuple[timeline.Timeline, list[Step]]], findings: list[Finding]) -> None:
+def _text(
+        report: list[tuple[timeline.Timeline, list[Step]]], findings: list[Finding],
+        reporter: Callable[[list[Finding], int, TextIO], None],
+) -> None:
     out = sys.stdout
     for line, steps in report:
         out.write(f'{line.path}\n')
@@ -130,4 +135,4 @@ def _text(report: list[tuple[timeline.Timeline, list[Step]]], findings: list[Fin
                 note = f"  (acknowledged by {step['acknowledged']})"
             out.write(f"  {step['date'][:10]} {step['commit'][:10]} {step['author'][:20]:<20} "
                       f"{step['event']:<8} {value}{note}\n")
-    REPORTERS['text'](findings, len(report), out)
+    reporter(findings, len(report), out)
