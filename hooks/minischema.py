@@ -13,6 +13,7 @@ Errors come out as data with human messages ("expected an integer >= 1, got
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -52,23 +53,7 @@ _NAMES = {
 
 
 def is_type(value: object, name: str) -> bool:
-    if name == 'null':
-        return value is None
-    if name == 'boolean':
-        return isinstance(value, bool)
-    if name == 'integer':
-        if isinstance(value, bool):
-            return False
-        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    if name == 'number':
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if name == 'string':
-        return isinstance(value, str)
-    if name == 'array':
-        return isinstance(value, list)
-    if name == 'object':
-        return isinstance(value, dict)
-    raise Unsupported(f'type {name!r}')
+    return _type_check((name,))(value)
 
 
 def describe(schema: dict[str, Any], root: dict[str, Any] | None = None) -> str:
@@ -157,15 +142,14 @@ def _compiled(schema: dict[str, Any] | bool, root: dict[str, Any]) -> Check:
 
 
 def _compile(schema: dict[str, Any], root: dict[str, Any]) -> Check:
-    if id(schema) not in _SUPPORTED:
-        _check_supported(schema)
+    _check_supported(schema)  # once per schema: _compiled caches the result
     checks: list[Check] = []
     if 'anyOf' in schema:
         branches = [_compiled(b, root) for b in schema['anyOf']]
         checks.append(lambda v: any(branch(v) for branch in branches))
     if 'type' in schema:
         names = [schema['type']] if isinstance(schema['type'], str) else list(schema['type'])
-        checks.append(_type_check(names))
+        checks.append(_type_check(tuple(names)))
     if 'const' in schema:
         const = schema['const']
         checks.append(lambda v: _equal(v, const))
@@ -174,10 +158,10 @@ def _compile(schema: dict[str, Any], root: dict[str, Any]) -> Check:
         checks.append(lambda v: any(_equal(v, c) for c in choices))
     if 'minimum' in schema:
         low = schema['minimum']
-        checks.append(lambda v: not is_type(v, 'number') or v >= low)
+        checks.append(lambda v: not _is_number(v) or v >= low)
     if 'maximum' in schema:
         high = schema['maximum']
-        checks.append(lambda v: not is_type(v, 'number') or v <= high)
+        checks.append(lambda v: not _is_number(v) or v <= high)
     if 'pattern' in schema:
         pattern = re.compile(schema['pattern'])
         checks.append(lambda v: not isinstance(v, str) or pattern.search(v) is not None)
@@ -206,8 +190,9 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _type_check(names: list[str]) -> Check:
-    """is_type for any of ``names``, as one set lookup (json values have exact types)."""
+@functools.lru_cache(maxsize=None)
+def _type_check(names: tuple[str, ...]) -> Check:
+    """Is a value of any of the JSON types ``names``: one set lookup (parsed JSON has exact types)."""
     for name in names:
         if name not in _PYTHON_TYPES:
             raise Unsupported(f'type {name!r}')
@@ -218,6 +203,9 @@ def _type_check(names: list[str]) -> Check:
         kind = type(value)
         return kind in allowed or (whole_floats and kind is float and value.is_integer())
     return check
+
+
+_is_number = _type_check(('number',))
 
 
 def _compile_object(schema: dict[str, Any], root: dict[str, Any]) -> Check:
@@ -253,9 +241,7 @@ def _errors(
     if schema is False:
         yield SchemaError(pointer, 'false', 'no value is allowed here')
         return
-    schema = _deref(schema, root)
-    if id(schema) not in _SUPPORTED:
-        _check_supported(schema)
+    schema = _deref(schema, root)  # compiled already, so every keyword here is supported
 
     if 'anyOf' in schema:
         if not any(not list(_errors(value, branch, pointer, root)) for branch in schema['anyOf']):
@@ -292,15 +278,10 @@ def _errors(
         yield from _object_errors(value, schema, pointer, root)
 
 
-# Schemas already checked, by id; holding them keeps an id from being reused.
-_SUPPORTED: dict[int, dict[str, Any]] = {}
-
-
 def _check_supported(schema: dict[str, Any]) -> None:
     for keyword in schema:
         if keyword not in KEYWORDS and keyword not in ANNOTATIONS and not keyword.startswith('x-'):
             raise Unsupported(keyword)
-    _SUPPORTED[id(schema)] = schema
 
 
 def _object_errors(

@@ -64,12 +64,12 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
         raise UsageError('--fix works on staged changes, not on a commit range')
 
     at = ':' if from_index else (commit_range[1] if commit_range else None)
-    contents = _contents(paths, root, repo, at)
+    relpaths = [discover.relative_to(p, root) for p in paths]
+    contents = _contents(paths, relpaths, repo, at)
     targets: list[Target] = []
     findings: list[Finding] = []
     rules_of = {}
-    for path, raw in zip(paths, contents):
-        relpath = discover.relative_to(path, root)
+    for path, relpath, raw in zip(paths, relpaths, contents):
         rules_of[path] = team_policy.for_path(relpath)
         loaded = check_content(path, raw, Context(root, relpath, rules_of[path]))
         # the policy for this config also governs what was found beside it (README.md)
@@ -96,14 +96,14 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
 
 
 def _contents(
-        paths: list[str], root: str, repo: gitrepo.Repo | None, at: str | None,
+        paths: list[str], relpaths: list[str], repo: gitrepo.Repo | None, at: str | None,
 ) -> list[bytes | jsonload.Loaded]:
     """Each config's bytes: from the disk, or at a revision (':' is the index)."""
     if repo is None or at is None:
         return [jsonload.read_file(p) for p in paths]
     # A range is checked as of its to-ref, which need not be checked out.
     prefix = ':' if at == ':' else at + ':'
-    blobs = repo.read([prefix + discover.relative_to(p, root) for p in paths])
+    blobs = repo.read([prefix + relpath for relpath in relpaths])
     return [blob if blob is not None else jsonload.read_file(p) for p, blob in zip(paths, blobs)]
 
 
