@@ -66,12 +66,13 @@ def _card(path: str, base: object) -> list[str]:
 def _config(target: Target, mine: list[Finding], wanted: dict[str, object]) -> list[str]:
     """Restore the ``wanted`` top-level values of one config."""
     unsafe = sorted({f.code for f in mine} & UNSAFE)
-    if unsafe or target.document is None or target.content is None:
+    raw = target.content.raw if target.content is not None else None
+    if unsafe or target.document is None or not isinstance(raw, bytes) or not target.fixable:
         return [f'{target.path}: not fixed ({", ".join(unsafe) or "unreadable"} must be fixed by hand)']
     text = restore(target.document.text, target.document, wanted)
     if text is None:
         return [f'{target.path}: not fixed (a key to restore is missing)']
-    prefix = b'\xef\xbb\xbf' if target.content.startswith(b'\xef\xbb\xbf') else b''
+    prefix = b'\xef\xbb\xbf' if raw.startswith(b'\xef\xbb\xbf') else b''
     write_atomically(target.path, prefix + text.encode('utf-8'))
     restored = ', '.join(f'{key} to {json.dumps(value)}' for key, value in sorted(wanted.items()))
     return [f'Fixing {target.path}: restored {restored}']

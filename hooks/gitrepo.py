@@ -1,50 +1,171 @@
-"""All git access: the only module that runs git.
+"""All git access: the only module that runs git or reads git's files.
 
 Everything goes through the git command line, never an in-process index
 reader: ``git commit -a`` and ``git commit <path>`` point hooks at a
 temporary index through GIT_INDEX_FILE, which only the git CLI honours.
-Output is NUL-separated (-z) and blobs are read in one ``git cat-file
---batch`` per call, each once.  (GitPython is not used: importing it costs
-about 40 ms, a quarter of a whole hook run on one file, and its index reader
+Output is NUL-separated (-z); blobs are read in one ``git cat-file --batch``
+per call, each once.  (GitPython is not used: importing it costs about
+40 ms, a quarter of a whole hook run on one file, and its index reader
 ignores GIT_INDEX_FILE.)
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import IO
+from typing import NamedTuple
+from typing import Generic
+from typing import TypeVar
 
 from adapter_guard import gitlog
 from adapter_guard.errors import GitError
 from adapter_guard.gitlog import Commit
 
+T = TypeVar('T')
 NULL_SHA = '0' * 40
-EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 CONFIG_GLOB = '*adapter_config.json'
-_SHA = re.compile(r'[0-9a-f]{40}')
+SYMLINK = '120000'
+GITLINK = '160000'  # a submodule
+_SHA = re.compile(r'[0-9a-f]{40}(?:[0-9a-f]{24})?')
+
+
+def is_null(sha: str) -> bool:
+    """The all-zero id git uses for 'no object' (40 or 64 digits)."""
+    return not sha.strip('0')
+
+
+def literal(path: str) -> str:
+    """A pathspec that matches exactly ``path`` (no globbing of '*', '?' or '[')."""
+    return ':(literal)' + path
+
+
+class Entry(NamedTuple):
+    """A path in a tree or in the index: its mode and its object id."""
+
+    mode: str
+    blob: str
+
+
+class Oversized(NamedTuple):
+    """An object larger than a reader's limit: never read into memory."""
+
+    size: int
+
+
+Blob = bytes | Oversized | None  # None: no such object, or not a file
+
+
+# -- running git ----------------------------------------------------------------
+
+def spawn(cwd: str, args: Iterable[str], *, stdin: int | None = subprocess.DEVNULL,
+          stderr: int | IO[bytes] = subprocess.DEVNULL, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``git ARGS`` with its stdout as a pipe; the one place git is started."""
+    try:
+        return subprocess.Popen(('git', *args), cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    except FileNotFoundError:
+        raise GitError('the git executable was not found on PATH')
+
+
+def git(cwd: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of one short git command; paths survive as surrogates."""
+    with tempfile.TemporaryFile() as errors:
+        process = spawn(cwd, args, stderr=errors, env=env)
+        with process:
+            out = process.stdout.read() if process.stdout else b''
+        errors.seek(0)
+        err = errors.read()
+    return process.returncode, _text(out), _text(err)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode('utf-8', 'surrogateescape')
+
+
+class CatFile(Generic[T]):
+    """One ``git cat-file --batch``: ask for objects by name, answers arrive in order.
+
+    A thread reads the answers while names are still being written, so
+    neither side ever waits on a full pipe.  ``convert`` turns each blob's
+    content into what the caller keeps (a parsed value, not the bytes), so
+    memory stays flat however many blobs a history holds.
+    """
+
+    def __init__(self, cwd: str, convert: Callable[[Blob], T], *, limit: int = 1 << 20,
+                 env: dict[str, str] | None = None) -> None:
+        self._process = spawn(cwd, ('cat-file', '--batch'), stdin=subprocess.PIPE, env=env)
+        self._convert = convert
+        self._limit = limit
+        self.answers: list[tuple[str, T]] = []
+        self.asked = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def ask(self, names: Iterable[str]) -> int:
+        """Send names; returns how many answers there will be once these arrive."""
+        assert self._process.stdin is not None
+        lines = [n.encode('utf-8', 'surrogateescape') + b'\n' for n in names]
+        self.asked += len(lines)
+        try:
+            self._process.stdin.write(b''.join(lines))
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise GitError('git cat-file stopped answering')
+        return self.asked
+
+    def _read(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        while True:
+            header = stdout.readline()
+            if not header:
+                return
+            parts = header.split()
+            content: Blob = None
+            if len(parts) == 3:  # "<name> <type> <size>"; else "<name> missing" or "ambiguous"
+                size = int(parts[2])
+                if size > self._limit:
+                    _skip(stdout, size)
+                    content = Oversized(size)
+                else:
+                    content = stdout.read(size)
+                stdout.read(1)  # the newline after the content
+                if parts[1] != b'blob':
+                    content = None  # a tree or a commit is no file
+            name = _text(parts[0]) if parts else ''
+            self.answers.append((name, self._convert(content)))
+
+    def close(self) -> list[tuple[str, T]]:
+        """Every answer, in the order the names were asked."""
+        assert self._process.stdin is not None
+        with self._process:
+            self._process.stdin.close()
+            self._reader.join()
+        return self.answers
 
 
 class Repo:
-    def __init__(self, root: str, git_dir: str, shallow: bool, head: str | None, common_dir: str = '') -> None:
+    def __init__(self, root: str, git_dir: str, common_dir: str, shallow: bool, head: str | None,
+                 object_format: str = 'sha1', env: dict[str, str] | None = None) -> None:
         self.root = root
+        self.env = env  # None: this process's environment (GIT_DIR, GIT_INDEX_FILE, ... as git set them)
         self.git_dir = git_dir
-        self.common_dir = common_dir or git_dir  # shared by worktrees
+        self.common_dir = common_dir  # shared by worktrees
         self.shallow = shallow
         self.head = head
+        self.object_format = object_format
 
     def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
-        status, out, err = self._execute(args)
+        status, out, err = git(self.root, *args, env=self.env)
         if status not in ok:
             raise GitError(f'git {" ".join(args[:3])} failed: {err.strip() or f"exit {status}"}')
         return out
-
-    def _execute(self, args: Iterable[str]) -> tuple[int, str, str]:
-        return _git(self.root, *args)
 
     # -- what the repository is ------------------------------------------------
 
@@ -59,188 +180,179 @@ class Repo:
             return True
         return bool(self.run('for-each-ref', '--count=1', '--format=%(refname)', 'refs/replace/').strip())
 
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits at the edge of a shallow clone: their parents are not here."""
+        if not self.shallow:
+            return frozenset()
+        return frozenset(self._lines(self.git_path('shallow')))
+
+    def merge_heads(self) -> list[str]:
+        """The commits being merged into HEAD (git merge stopped before committing)."""
+        return [line for line in self._lines(self.git_path('MERGE_HEAD')) if _SHA.fullmatch(line)]
+
+    @staticmethod
+    def _lines(path: str) -> list[str]:
+        try:
+            with open(path, encoding='ascii', errors='replace') as f:
+                return [line.strip() for line in f if line.strip()]
+        except OSError:
+            return []
+
     def resolve(self, rev: str) -> str | None:
-        status, out, _ = self._execute(('rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}'))
+        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}', env=self.env)
         return out.strip() if status == 0 else None
 
+    def parents(self, sha: str) -> list[str]:
+        return self.run('rev-list', '--parents', '-n', '1', sha).split()[1:]
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        status, _, _ = self._execute(('merge-base', '--is-ancestor', ancestor, descendant))
+        status, _, _ = git(self.root, 'merge-base', '--is-ancestor', ancestor, descendant, env=self.env)
         return status == 0
 
-    def commit_msg_hook_installed(self) -> bool:
-        """git's commit-msg hook runs adapter-guard commit-msg (directly or through pre-commit)."""
-        hook = self.git_path('hooks/commit-msg')
-        try:
-            with open(hook, encoding='utf-8', errors='replace') as f:
-                script = f.read()
-        except OSError:
-            return False
-        if 'adapter-guard commit-msg' in script or 'adapter_guard commit-msg' in script:
-            return True
-        if 'pre-commit' not in script:
-            return False
-        try:
-            with open(os.path.join(self.root, '.pre-commit-config.yaml'), encoding='utf-8', errors='replace') as f:
-                return 'adapter-guard-commit-msg' in f.read()
-        except OSError:
-            return False
+    def unpushed(self, rev: str, remote: str) -> list[str]:
+        """Commits of ``rev`` that no ref of ``remote`` has yet, oldest first."""
+        return self.run('rev-list', '--topo-order', '--reverse', rev, '--not', f'--remotes={remote}').split()
+
+    def blob_id(self, content: bytes) -> str:
+        """The object id git gives these bytes as a file (no git process needed)."""
+        digest = hashlib.new('sha256' if self.object_format == 'sha256' else 'sha1')
+        digest.update(b'blob %d\0' % len(content))
+        digest.update(content)
+        return digest.hexdigest()
 
     # -- content ---------------------------------------------------------------
 
-    def staged_renames(self) -> dict[str, tuple[str, int]]:
-        """new path -> (old path, similarity) for files renamed in the index relative to HEAD."""
-        if self.head is None:
-            return {}
-        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', 'HEAD', '--', CONFIG_GLOB)
+    def tree_entries(self, rev: str, paths: Iterable[str]) -> dict[str, Entry]:
+        """path -> (mode, id) at a commit, for the paths it has."""
+        out = self._chunked(('ls-tree', '-z', '--full-tree', rev, '--'), paths)
+        entries = {}
+        for record in out.split('\0'):
+            meta, _, path = record.partition('\t')
+            if path:
+                mode, _, blob = meta.split(' ')
+                entries[path] = Entry(mode, blob)
+        return entries
+
+    def index_entries(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """path -> (mode, id) in the index being committed (GIT_INDEX_FILE); merged entries only."""
+        out = self._chunked(('ls-files', '-s', '-z', '--'), paths)
+        entries = {}
+        for record in out.split('\0'):
+            meta, _, path = record.partition('\t')
+            if path:
+                mode, blob, stage = meta.split(' ')
+                if stage == '0':
+                    entries[path] = Entry(mode, blob)
+        return entries
+
+    def tracked(self, pattern: str = CONFIG_GLOB, rev: str | None = None) -> list[str]:
+        """Paths matching a glob in the index, or at a commit."""
+        if rev is None:
+            out = self.run('ls-files', '-z', '--', pattern)
+        else:
+            out = self.run('ls-tree', '-r', '-z', '--name-only', '--full-tree', rev, '--', pattern)
+        return [p for p in out.split('\0') if p]
+
+    def _chunked(self, command: tuple[str, ...], paths: Iterable[str]) -> str:
+        """Run a command over many literal paths, a few thousand per process."""
+        paths = [literal(p) for p in paths]
+        out = []
+        for start in range(0, len(paths), 2000):
+            out.append(self.run(*command, *paths[start:start + 2000]))
+        return ''.join(out)
+
+    def staged_renames(self, against: str) -> dict[str, tuple[str, int]]:
+        """new path -> (old path, similarity) for configs the index renamed relative to a commit."""
+        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', against, '--', CONFIG_GLOB)
         return {
             new: (old, int(status[1:] or 100))
             for status, old, new in _name_status(out) if status[:1] in ('R', 'C')
         }
 
-    def changed_since_head(self, *, index: bool) -> set[str]:
-        """Adapter configs whose working-tree (or, with ``index``, staged) content differs from HEAD."""
+    def staged_configs(self) -> list[str]:
+        """Adapter configs added, modified or renamed in the index (what a commit changes)."""
         if self.head is None:
-            return set()
-        cached = ('--cached',) if index else ()
-        out = self.run('diff-index', '-z', '--name-only', '--no-renames', *cached, 'HEAD', '--', CONFIG_GLOB)
-        return {p for p in out.split('\0') if p}
+            return self.tracked()
+        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
+                       '--diff-filter=ACMRT', 'HEAD', '--', CONFIG_GLOB)
+        return [new for _, _, new in _name_status(out)]
 
-    def staged_configs(self) -> list[tuple[str, str]]:
-        """(path, old path) of adapter configs added, modified or renamed in the index."""
-        against = 'HEAD' if self.head else EMPTY_TREE
-        out = self.run(
-            'diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
-            '--diff-filter=ACMRT', against, '--', CONFIG_GLOB,
-        )
-        return [(new, old) for _, old, new in _name_status(out)]
-
-    def read(self, specs: list[str]) -> list[bytes | None]:
-        """Contents of objects ('HEAD:path', ':path', a blob sha); None when missing.
-
-        One ``git cat-file --batch`` for all of them; the names are written by
-        a thread while the contents are read, so a pipe never fills up.
-        """
-        if not specs:
+    def read(self, names: list[str], convert: Callable[[Blob], T]) -> list[T]:
+        """Objects by name ('HEAD:path', ':path', an object id), converted, in order; None when missing."""
+        if not names:
             return []
         # cat-file reads names line by line: resolve a name with a newline first.
-        specs = [self._blob_sha(s) if '\n' in s else s for s in specs]
-        try:
-            process = subprocess.Popen(
-                ('git', 'cat-file', '--batch'), cwd=self.root,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )
-        except FileNotFoundError:
-            raise GitError('the git executable was not found on PATH')
-        assert process.stdin is not None and process.stdout is not None
-        stdin, stdout = process.stdin, process.stdout
-
-        def feed() -> None:
-            try:
-                stdin.write(b''.join(s.encode('utf-8', 'surrogateescape') + b'\n' for s in specs))
-                stdin.close()
-            except BrokenPipeError:
-                pass
-
-        writer = threading.Thread(target=feed, daemon=True)
+        names = [self._object_id(n) if '\n' in n else n for n in names]
+        reader = self.cat_file(convert)
+        writer = threading.Thread(target=reader.ask, args=(names,), daemon=True)
         writer.start()
-        contents: list[bytes | None] = []
-        with process:
-            contents = self._read_batch(stdout, len(specs))
-            writer.join()
-        return contents
+        writer.join()
+        return [value for _, value in reader.close()]
 
-    @staticmethod
-    def _read_batch(stdout: IO[bytes], count: int) -> list[bytes | None]:
-        return [(_next_object(stdout) or ('', None))[1] for _ in range(count)]
+    def read_blobs(self, names: list[str]) -> list[Blob]:
+        return self.read(names, _same)
 
-    def _blob_sha(self, spec: str) -> str:
-        status, out, _ = self._execute(('rev-parse', '--verify', '-q', '--end-of-options', spec))
+    def cat_file(self, convert: Callable[[Blob], T]) -> CatFile[T]:
+        return CatFile(self.root, convert, env=self.env)
+
+    def _object_id(self, name: str) -> str:
+        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', name, env=self.env)
         return out.strip() if status == 0 else NULL_SHA
 
     # -- history ---------------------------------------------------------------
 
-    def log(self, revisions: list[str], *, since: str | None = None, paths: Iterable[str] = ()) -> Iterator[Commit]:
-        """Commits that changed adapter configs, newest first, with their raw changes.
+    def log(self, revisions: list[str], *, since: str | None = None, paths: Iterable[str] = (),
+            oldest_first: bool = False) -> Iterator[Commit]:
+        """Commits that changed the paths (default: every adapter config), with their raw changes.
 
         Rename-aware (-M) and merge-aware (-c: a merge shows only files that
         differ from every parent, i.e. changes the merge itself made).
+        Streamed: the caller works on each commit while git produces the next.
         """
         args = ['log', '-z', '--raw', '--no-abbrev', '-M', '-c', '--no-ext-diff', '--format=' + gitlog.FORMAT]
+        if oldest_first:
+            args += ['--topo-order', '--reverse']
         if since is not None:
             args.append('--since=' + since)
         args += revisions
         args += ['--', *(paths or (CONFIG_GLOB,))]
-        # Streamed: the caller works on each commit while git produces the next.
         with tempfile.TemporaryFile() as errors:
-            try:
-                process = subprocess.Popen(('git', *args), cwd=self.root, stdout=subprocess.PIPE, stderr=errors)
-            except FileNotFoundError:
-                raise GitError('the git executable was not found on PATH')
+            process = spawn(self.root, args, stderr=errors, env=self.env)
             with process:
                 assert process.stdout is not None
                 yield from gitlog.parse_log(gitlog.read_fields(process.stdout))
             if process.returncode:
                 errors.seek(0)
-                message = errors.read().decode('utf-8', 'replace').strip()
+                message = _text(errors.read()).strip()
                 raise GitError(f'git log failed: {message or f"exit {process.returncode}"}')
 
-    def blob_stream(self) -> BlobStream:
-        return BlobStream(self.root)
+    def trailers(self, message: str) -> str:
+        """The trailer block of a commit message, as git will store and parse it."""
+        return self._filter(('interpret-trailers', '--parse'), self._cleanup(message))
+
+    def _cleanup(self, message: str) -> str:
+        """The message as `git commit` stores it: cut at the scissors line, comments stripped."""
+        return self._filter(('stripspace', '--strip-comments'), gitlog.before_scissors(message))
+
+    def _filter(self, args: tuple[str, ...], text: str) -> str:
+        process = spawn(self.root, args, stdin=subprocess.PIPE, env=self.env)
+        out, _ = process.communicate(text.encode('utf-8', 'surrogateescape'))
+        if process.returncode:
+            raise GitError(f'git {args[0]} failed: exit {process.returncode}')
+        return _text(out)
 
 
-class BlobStream:
-    """Blob contents by id from one ``git cat-file --batch``, asked for while history streams in.
-
-    ``want`` sends an id at once; a thread reads the answers, so git never
-    waits on a full pipe; ``contents`` closes the stream and returns them all.
-    """
-
-    def __init__(self, root: str) -> None:
-        try:
-            self._process = subprocess.Popen(
-                ('git', 'cat-file', '--batch'), cwd=root,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )
-        except FileNotFoundError:
-            raise GitError('the git executable was not found on PATH')
-        self._asked: set[str] = set()
-        self._contents: dict[str, bytes | None] = {}
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def want(self, blobs: Iterable[str]) -> None:
-        assert self._process.stdin is not None
-        for sha in blobs:
-            if sha != NULL_SHA and sha not in self._asked:
-                self._asked.add(sha)
-                self._process.stdin.write(sha.encode() + b'\n')
-
-    def _read(self) -> None:
-        stdout = self._process.stdout
-        assert stdout is not None
-        while (answer := _next_object(stdout)) is not None:
-            name, content = answer
-            self._contents[name] = content
-
-    def contents(self) -> dict[str, bytes | None]:
-        assert self._process.stdin is not None
-        with self._process:  # closes the pipes and waits
-            self._process.stdin.close()
-            self._reader.join()
-        return self._contents
+def _same(content: Blob) -> Blob:
+    return content
 
 
-def _next_object(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
-    """One answer of ``git cat-file --batch``: (name, content of a blob, else None); None at the end."""
-    header = stdout.readline()
-    if not header:
-        return None
-    parts = header.split()
-    if len(parts) != 3:  # "<name> missing" or "<name> ambiguous"
-        return (parts[0].decode('utf-8', 'surrogateescape') if parts else ''), None
-    content = stdout.read(int(parts[2]))
-    stdout.read(1)  # the newline after the content
-    return parts[0].decode(), (content if parts[1] == b'blob' else None)  # a tree or commit is no file
+def _skip(stream: IO[bytes], size: int) -> None:
+    """Read past ``size`` bytes without keeping them."""
+    while size > 0:
+        chunk = stream.read(min(size, 1 << 16))
+        if not chunk:
+            return
+        size -= len(chunk)
 
 
 def _name_status(out: str) -> list[tuple[str, str, str]]:
@@ -259,25 +371,25 @@ def _name_status(out: str) -> list[tuple[str, str, str]]:
     return entries
 
 
-def _git(cwd: str, *args: str) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of one git command; paths survive as surrogates."""
-    try:
-        process = subprocess.run(
-            ('git', *args), cwd=cwd, capture_output=True, encoding='utf-8', errors='surrogateescape',
-        )
-    except FileNotFoundError:
-        raise GitError('the git executable was not found on PATH')
-    return process.returncode, process.stdout, process.stderr
+# What git exports to hooks about *its* repository; another repository must not see it.
+_REPOSITORY_ENV = ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY',
+                   'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_PREFIX')
 
 
-def open_repo(cwd: str = '.') -> Repo | None:
-    """The repository around ``cwd`` (honouring GIT_DIR and GIT_WORK_TREE), or None."""
-    _, out, _ = _git(
+def open_repo(cwd: str = '.', *, nested: bool = False) -> Repo | None:
+    """The repository whose work tree holds ``cwd``, or None.
+
+    The repository the tool runs in honours GIT_DIR, GIT_WORK_TREE and
+    GIT_INDEX_FILE as git set them; a ``nested`` one (a submodule, another
+    clone inside the tree) is opened without them.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_ENV} if nested else None
+    _, out, _ = git(
         cwd, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--absolute-git-dir',
-        '--git-common-dir', '--is-shallow-repository', 'HEAD',
+        '--git-common-dir', '--is-shallow-repository', '--show-object-format', 'HEAD', env=env,
     )
     lines = out.splitlines()
-    if len(lines) < 5:
+    if len(lines) < 6:
         return None  # not a repository (or a bare one)
-    head = lines[4] if _SHA.fullmatch(lines[4]) else None
-    return Repo(lines[0], lines[1], lines[3] == 'true', head, lines[2])
+    head = lines[5] if _SHA.fullmatch(lines[5]) else None
+    return Repo(lines[0], lines[1], lines[2], lines[3] == 'true', head, lines[4], env)

@@ -1,103 +1,287 @@
-"""The history stage: silent rewrites of the base model, from git.
+"""The history stage: silent rewrites of the base model, judged from git.
 
-Three ways in, chosen by the command from how it was run:
-- ``staged``: a config whose content differs from HEAD is compared with HEAD
-  (through a rename, if the index has one); one identical to HEAD gets its
-  history checked instead (``pre-commit run --all-files``, pre-commit.ci);
-- ``commit_range``: every commit of FROM..TO that changed a listed config;
-- ``all_files``: the whole history of each config (``adapter_guard.timeline``),
-  as the audit reads it too.
+Three ways in, chosen by the command from how it was run, all through the
+one walker (``adapter_guard.walker``) and one judgment (``assess``):
+- ``staged``: the content being checked, as a commit on top of its parents
+  (HEAD, and MERGE_HEAD while merging; HEAD's parents while amending);
+  a config whose content is identical to HEAD is left to ``all_files``;
+- ``commit_range``: every commit of FROM..TO;
+- ``all_files``: the whole history of each config, as the audit reads it.
 Git is reached only through ``adapter_guard.gitrepo``.
 """
 from __future__ import annotations
 
+import collections
+import dataclasses
+import os
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from adapter_guard import rewrites
-from adapter_guard import timeline
+from adapter_guard.checks.base_model import acceptable
+from adapter_guard.checks.base_model import names_a_model
 from adapter_guard.errors import PolicyError
 from adapter_guard.findings import Finding
+from adapter_guard.gitlog import Change
 from adapter_guard.gitlog import Commit
-from adapter_guard.gitrepo import NULL_SHA
-from adapter_guard.gitrepo import Repo
 from adapter_guard.gitlog import TRAILER
+from adapter_guard.gitrepo import Blob
+from adapter_guard.gitrepo import is_null
+from adapter_guard.gitrepo import Oversized
+from adapter_guard.gitrepo import Repo
 from adapter_guard.jsonload import Document
 from adapter_guard.policy import Policy
 from adapter_guard.rewrites import BaseModel
+from adapter_guard.rewrites import show
+from adapter_guard.rewrites import State
+from adapter_guard.rewrites import Unreadable
+from adapter_guard.sources import Content
+from adapter_guard.walker import Known
+from adapter_guard.walker import Step
+from adapter_guard.walker import Walk
 
 _DATE = re.compile(r'\d{4}-\d{2}-\d{2}([ T].*)?')
+
+
 class Target(NamedTuple):
     """A config being checked, as the history stage needs it."""
 
     path: str                   # as given on the command line (findings use it)
-    relpath: str                # relative to the repository root
-    content: bytes | None       # what is being checked (disk, or the to-ref)
+    relpath: str                # relative to its repository's root
+    content: Content | None     # what is being checked (disk, index, or the to-ref)
     document: Document | None   # parsed, to point at the key's line
+    fixable: bool = False       # --fix may rewrite it (a readable, regular file without AG001/AG002)
+
+
+@dataclasses.dataclass(frozen=True)
+class Judge:
+    """What a judgment of history needs beyond the steps: the policy and how to word it."""
+
+    policy: Policy
+    root: str
+    label: str = ''              # where the checked content is: 'staged', 'at <rev>', '' (working tree)
+    trailer_ready: bool = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
+
+
+class Assessment(NamedTuple):
+    findings: list[Finding]
+    acknowledged: str | None  # 'trailer' or 'policy'
+    repair: bool              # a value that failed the static checks became one that passes
 
 
 def missing(target: Target, why: str) -> Finding:
     return Finding(target.path, 'AG303', f'history not checked: {why}', line=1, column=1)
 
 
-def _finding(target: Target, rewrite: rewrites.Rewrite, new: BaseModel, commit: str | None) -> Finding:
+# -- the judgment of one step ---------------------------------------------------
+
+def assess(step: Step, target: Target, judge: Judge, trailers: tuple[str, ...]) -> Assessment:
+    """Findings for an unacknowledged rewrite in one step of a config's history."""
+    if step.kind == 'beyond-history':
+        why = f'{step.path} is in commit {step.commit.sha[:12]}, whose parents this shallow clone does not have'
+        return Assessment([missing(target, why + _SHALLOW_REMEDY)], None, False)
+    if step.old is None or step.new is None:
+        return Assessment([], None, False)
+    rules = judge.policy.for_path(step.path)
+    adapter = os.path.join(judge.root, step.path)
+
+    new_ok = names_a_model(step.new.base, rules, adapter, judge.root)
+    repair = acceptable(step.new.base, rules, adapter, judge.root) and \
+        not names_a_model(step.old.base, rules, adapter, judge.root)
+    findings, how = [], None
+    for rewrite in rewrites.rewrites(step.old, step.new):
+        if repair:
+            continue  # a local path, null or invalid id replaced by an allowed Hub id
+        how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts) if new_ok else None
+        if how is None:
+            findings.append(_finding(step, target, judge, rewrite, trailers, new_ok))
+    return Assessment(findings, how, repair)
+
+
+_SHALLOW_REMEDY = '; fetch the full history (fetch-depth: 0), or set history-since to a commit sha in this clone'
+
+
+def _finding(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite,
+             trailers: tuple[str, ...], new_ok: bool) -> Finding:
+    old, new = step.old, step.new
+    assert old is not None and new is not None
     line, column = target.document.locate((rewrite.key,), 'key') if target.document else (1, 1)
-    where = f'in commit {commit[:12]}' if commit else 'staged'
-    previous = rewrites.show(rewrite.previous)
-    remedy = f'`adapter-guard --fix` restores {previous}' if commit is None else f'set it back to {previous}'
-    if isinstance(new.base, str) and new.base and rewrites.local_path_reason(new.base) is None:
-        remedy += f', or acknowledge the change with a `{TRAILER}: {new.base}` trailer or an [[accept]] policy entry'
+    message = rewrite.message
+    if step.kind == 're-added':
+        message = f're-added with {rewrite.key} {show(getattr(new, _FIELD[rewrite.key]))}: ' \
+                  f'before it was deleted it held {show(getattr(old, _FIELD[rewrite.key]))}'
+    if step.skipped:
+        message += f' (the versions in commit {", ".join(c[:12] for c in step.skipped)} could not be read)'
+    commit = step.commit.sha or None
+    message += f' (in commit {commit[:12]})' if commit else (f' ({judge.label})' if judge.label else ' (not committed)')
+    wanted = _acknowledgement(rewrite, new)
+    named = [t for t in trailers if t != wanted]
+    if named:
+        message += f'; the {TRAILER} trailer names {named[0]!r}, the file says {wanted!r}'
     return Finding(
-        target.path, rewrite.code, f'{rewrite.message} ({where}); {remedy}',
-        line=line, column=column, commit=commit, previous=rewrite.previous, fixable=commit is None,
+        target.path, rewrite.code, message + '; ' + _remedy(step, target, judge, rewrite, new_ok, wanted),
+        line=line, column=column, commit=commit, previous=rewrite.previous,
+        fixable=commit is None and target.fixable and _restorable(step, target, judge, rewrite),
     )
 
 
-def judge(
-        target: Target, relpath: str, old: BaseModel | None, new: BaseModel | None, *,
-        commit: Commit | None, policy: Policy, trailers: tuple[str, ...] = (),
-) -> list[Finding]:
-    """Findings for the unacknowledged rewrites between two versions."""
-    if old is None or new is None:
-        return []  # added, deleted or unparseable: nothing to compare
-    out = []
-    for rewrite in rewrites.rewrites(old, new):
-        messages = commit.trailers if commit else trailers
-        if rewrites.acknowledged(relpath, rewrite, old, new, messages, policy.accepts) is None:
-            out.append(_finding(target, rewrite, new, commit.sha if commit else None))
-    return out
+_FIELD = {'base_model_name_or_path': 'base', 'revision': 'revision'}
 
 
-# -- staged (and files identical to HEAD) -------------------------------------
+def _acknowledgement(rewrite: rewrites.Rewrite, new: BaseModel) -> str:
+    """The value a trailer or [[accept]] `to` must name to acknowledge this rewrite."""
+    base = new.base if isinstance(new.base, str) else ''
+    if rewrite.code == 'AG302':
+        return f'{base}@{new.revision if isinstance(new.revision, str) else ""}'
+    return base
 
-def staged(
-        repo: Repo, targets: list[Target], policy: Policy, *, trailers: tuple[str, ...] = (), index: bool = False,
-) -> tuple[list[Finding], list[Target]]:
-    """Compare each target with HEAD; return the findings and the targets identical to HEAD.
 
-    ``index``: the targets hold staged content (commit-msg), not the working tree's.
+def _restorable(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite) -> bool:
+    """--fix may put the old value back: it passes the static checks."""
+    assert step.old is not None
+    rules = judge.policy.for_path(step.path)
+    return acceptable(step.old.base, rules, os.path.join(judge.root, step.path), judge.root)
+
+
+def _remedy(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite, new_ok: bool, wanted: str) -> str:
+    previous = show(rewrite.previous)
+    restorable = _restorable(step, target, judge, rewrite)
+    if step.commit.sha:
+        remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
+    elif target.fixable and restorable:
+        remedy = f'`adapter-guard --fix` restores {previous}'
+    else:
+        remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
+    if not new_ok:
+        return remedy  # no acknowledgement makes a local path, null or an invalid id acceptable
+    if not step.commit.sha and judge.trailer_ready:
+        return remedy + f', or acknowledge the change with a `{TRAILER}: {wanted}` trailer'
+    entry = f'path = "{step.path}"'
+    if rewrite.code == 'AG301' and isinstance(step.old and step.old.base, str):
+        entry += f', from = "{step.old.base}"' if step.old else ''
+    return remedy + f', or acknowledge it with an [[accept]] entry in the policy ({entry}, to = "{wanted}")'
+
+
+# -- reading history --------------------------------------------------------------
+
+def blob_state(blob: Blob) -> State:
+    if isinstance(blob, Oversized):
+        return Unreadable(f'{blob.size:,} bytes, larger than 1 MiB')
+    return rewrites.state_of(blob)
+
+
+def read_history(repo: Repo, revisions: list[str], *, since: str | None = None,
+                 paths: tuple[str, ...] = ()) -> tuple[Iterator[Commit], dict[str, State]]:
+    """Commits oldest first, and the state of every blob they hold, filled in as they stream.
+
+    git log, git cat-file and the caller run at the same time: a commit is
+    handed on as soon as its blobs have been read, and only each blob's
+    parsed base model is kept, never its bytes.
     """
-    if repo.head is None:
+    values: dict[str, State] = {}
+
+    def commits() -> Iterator[Commit]:
+        reader = repo.cat_file(blob_state)
+        asked: set[str] = set()
+        pending: collections.deque[tuple[Commit, int]] = collections.deque()
+        done = 0
+        try:
+            for commit in repo.log(revisions, since=since, paths=paths, oldest_first=True):
+                wanted = [b for c in commit.changes for b in (*c.old_blobs, c.new_blob)
+                          if not is_null(b) and b not in asked]
+                asked.update(wanted)
+                pending.append((commit, reader.ask(wanted) if wanted else reader.asked))
+                while done < len(reader.answers):
+                    name, state = reader.answers[done]
+                    values[name] = state
+                    done += 1
+                while pending and pending[0][1] <= done:
+                    yield pending.popleft()[0]
+        finally:
+            answers = reader.close()
+        values.update(answers[done:])
+        while pending:
+            yield pending.popleft()[0]
+
+    return commits(), values
+
+
+def walk(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
+         known: dict[tuple[str, str], Known] | None = None) -> tuple[Iterator[Step], Walk]:
+    commits, values = read_history(repo, revisions, since=since, paths=paths)
+    walker = Walk(values, known=known, edge=repo.shallow_commits())
+    return walker.steps(commits), walker
+
+
+def _seed(repo: Repo, revisions: list[str], paths: set[str]) -> dict[tuple[str, str], Known]:
+    """What these paths held before a bounded walk starts: their whole earlier history."""
+    if not paths:
+        return {}
+    steps, walker = walk(repo, revisions, paths=tuple(sorted(paths)))
+    collections.deque(steps, maxlen=0)
+    return walker.known
+
+
+# -- staged: the content being committed -------------------------------------------
+
+def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str],
+           trailers: tuple[str, ...] = ()) -> tuple[list[Finding], list[Target]]:
+    """Judge each target as a commit on top of ``parents``; return the findings and the targets identical to them."""
+    if not parents:
         return [], []  # the first commit: every file is new
-    renames = {new: old for new, (old, score) in repo.staged_renames().items() if timeline.same_adapter(old, new, score)}
-    changed = repo.changed_since_head(index=index)  # one cheap diff instead of reading every HEAD blob
-    unchanged = [t for t in targets if t.relpath not in changed and t.relpath not in renames]
-    differing = [t for t in targets if t.relpath in changed or t.relpath in renames]
-    heads = repo.read([f'HEAD:{renames.get(t.relpath, t.relpath)}' for t in differing])
+    renamed = repo.staged_renames(parents[0])
+    olds = {t.relpath: renamed[t.relpath][0] if t.relpath in renamed else t.relpath for t in targets}
+    trees = [repo.tree_entries(parent, sorted(set(olds.values()))) for parent in parents]
+    unchanged, changes, by_path = [], [], {}
+    for target in targets:
+        content = target.content
+        if content is None:
+            continue
+        old = olds[target.relpath]
+        entries = [tree.get(old) for tree in trees]
+        if all(e is not None and (e.mode, e.blob) == (content.mode, content.blob) for e in entries) and old == target.relpath:
+            unchanged.append(target)
+            continue
+        status = 'R' if old != target.relpath else ('A' if entries[0] is None else 'M')
+        null = '0' * 40
+        changes.append(Change(
+            status if len(parents) == 1 else 'M' * len(parents), target.relpath, old,
+            tuple(e.blob if e else null for e in entries), content.blob or 'staged:' + target.relpath,
+            renamed.get(target.relpath, ('', 100))[1], tuple(e.mode if e else '000000' for e in entries), content.mode,
+        ))
+        by_path[target.relpath] = target
+    if not changes:
+        return [], unchanged
+    blobs = sorted({b for change in changes for b in change.old_blobs if not is_null(b)})
+    values: dict[str, State] = dict(zip(blobs, repo.read(blobs, blob_state)))
+    for change in changes:
+        raw = by_path[change.path].content.raw  # type: ignore[union-attr]
+        values[change.new_blob] = rewrites.state_of(raw) if isinstance(raw, bytes) else Unreadable('unreadable')
     findings: list[Finding] = []
-    for target, head in zip(differing, heads):
-        if head is None:
-            continue  # new in this commit
-        findings += judge(
-            target, target.relpath, rewrites.extract(head), rewrites.extract(target.content),
-            commit=None, policy=policy, trailers=trailers,
-        )
+    walker = Walk(values)
+    needs = {c.old_path for c in changes if any(not isinstance(walker.state(b, m), BaseModel)
+                                              for b, m in zip(c.old_blobs, c.old_modes))}
+    if needs and repo.shallow:
+        for change in changes:
+            if change.old_path in needs:
+                findings.append(missing(by_path[change.path], f'this shallow clone cannot tell what {change.old_path} held '
+                                                              f'before it was deleted or unreadable{_SHALLOW_REMEDY}'))
+        changes = [c for c in changes if c.old_path not in needs]
+    walker = Walk(values, known=_seed(repo, parents, needs) if needs and not repo.shallow else None)
+    virtual = Commit('', tuple(parents), '', '', trailers, tuple(changes))
+    for step in walker.commit(virtual):
+        if step.path in by_path:
+            findings += assess(step, by_path[step.path], judge, trailers).findings
     return findings, unchanged
 
 
-# -- a commit range (pre-push, --from-ref/--to-ref) ---------------------------
+# -- a commit range (pre-push, --from-ref/--to-ref) ---------------------------------
 
-def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], policy: Policy) -> list[Finding]:
+def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], judge: Judge, *,
+                 not_on: str | None = None) -> list[Finding]:
+    """Every commit of FROM..TO; a null FROM is a new branch: everything up to TO that
+    ``not_on`` (a remote) does not have yet, or its whole history."""
     to_sha = repo.resolve(to_ref)
     if to_sha is None:
         return [missing(t, f'--to-ref {to_ref} is not a commit in this clone') for t in targets]
@@ -106,27 +290,55 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
         if from_sha is None:
             why = f'--from-ref {from_ref} is not in this clone' + (' (shallow clone)' if repo.shallow else '')
             return [missing(t, why) for t in targets]
-        revisions = [f'{from_sha}..{to_sha}']
-    else:  # a new branch: everything up to to-ref
-        revisions = [to_sha]
+        revisions, before = [f'{from_sha}..{to_sha}'], [from_sha]
+    elif not_on is not None:
+        revisions, before = [to_sha, '--not', f'--remotes={not_on}'], [f'--remotes={not_on}']
+    else:
+        revisions, before = [to_sha], []
+    commits, values = read_history(repo, revisions)
+    commits_list = list(commits)
+    needs = _first_unreadable(commits_list, values) if before else set()
+    findings: list[Finding] = []
     by_path = {t.relpath: t for t in targets}
-    commits = list(repo.log(revisions))
-    return _changes(repo, commits, by_path, policy)
+    if needs and repo.shallow:
+        findings += [missing(by_path[p], f'this shallow clone cannot tell what {p} held before this range'
+                             + _SHALLOW_REMEDY) for p in sorted(needs) if p in by_path]
+        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs)) for c in commits_list]
+    known = _seed(repo, before, needs) if needs and not repo.shallow else None
+    walker = Walk(values, known=known, edge=repo.shallow_commits())
+    return findings + _judge_lines(walker, walker.steps(commits_list), by_path, judge)
 
 
-def _changes(repo: Repo, commits: list[Commit], by_path: dict[str, Target], policy: Policy) -> list[Finding]:
-    wanted = [
-        (c, ch) for c in commits for ch in timeline.split_weak_renames(c.changes)
-        if ch.path in by_path and ch.new_blob != NULL_SHA
-    ]
-    blobs = timeline.values(repo, {b for _, ch in wanted for b in ch.old_blobs + (ch.new_blob,)})
+def _first_unreadable(commits: list[Commit], values: dict[str, State]) -> set[str]:
+    """Paths whose first version in a range follows one that cannot be read here (absent or unreadable)."""
+    seen, needs = set(), set()
+    probe = Walk(values)
+    for commit in commits:
+        for change in commit.changes:
+            if change.old_path in seen:
+                continue
+            seen.add(change.old_path)
+            modes = change.old_modes or ('100644',) * len(change.old_blobs)
+            if not all(isinstance(probe.state(b, m), BaseModel) for b, m in zip(change.old_blobs, modes)):
+                needs.add(change.old_path)
+    return needs
+
+
+def _judge_lines(walker: Walk, steps: Iterator[Step], by_path: dict[str, Target], judge: Judge) -> list[Finding]:
+    """Judge the steps of the adapters whose line ends at a target's path."""
+    kept: dict[int, list[Step]] = collections.defaultdict(list)
+    for step in steps:
+        if step.kind == 'beyond-history' or (step.old is not None and step.new is not None and step.old != step.new):
+            kept[step.line].append(step)
     findings = []
-    for commit, change in wanted:
-        new = blobs.get(change.new_blob)
-        old = timeline.old_value([blobs.get(b) for b in change.old_blobs], new)
-        findings += judge(by_path[change.path], change.path, old, new, commit=commit, policy=policy)
+    for relpath, target in by_path.items():
+        line = walker.lines.get(relpath)
+        for step in kept.get(line, []) if line is not None else []:
+            findings += assess(step, target, judge, step.commit.trailers).findings
     return findings
 
+
+# -- all files: the whole history of each config ----------------------------------------
 
 def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[str], str | None, str | None]:
     """(revisions, --since date, why history is missing) for history-since / --since."""
@@ -135,6 +347,8 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
     if since is None:
         return ['HEAD'], None, incomplete
     if _DATE.fullmatch(since):
+        if incomplete == 'shallow clone':
+            incomplete += ' (a history-since date cannot make it complete: commit dates can be anything)'
         return ['HEAD'], since, incomplete
     sha = repo.resolve(since)
     if sha is None:
@@ -146,27 +360,12 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
     return [f'{sha}..HEAD'], None, incomplete
 
 
-def all_files(repo: Repo, targets: list[Target], policy: Policy) -> list[Finding]:
+def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     """Every change in the history of each target must be acknowledged."""
     if not targets:
         return []
-    revisions, since, incomplete = bound(repo, policy)
+    revisions, since, incomplete = bound(repo, judge.policy)
     if incomplete:
-        return [missing(t, f'{incomplete}; fetch the full history (fetch-depth: 0) or set history-since') for t in targets]
-    by_path = {t.relpath: t for t in targets}
-    lines = [
-        line for line in timeline.timelines(repo.log(revisions, since=since))
-        if line.path in by_path and line.events[-1].kind != 'deleted'  # not an earlier file of that name
-    ]
-    events = [e for line in lines for e in line.events if e.kind not in ('added', 'deleted')]
-    blobs = timeline.values(repo, {b for e in events for b in e.old_blobs + (e.new_blob,)})
-    findings = []
-    for line in lines:
-        target = by_path[line.path]
-        for event in line.events:
-            if event.kind in ('added', 'deleted'):
-                continue
-            new = blobs.get(event.new_blob)
-            old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
-            findings += judge(target, event.path, old, new, commit=event.commit, policy=policy)
-    return findings
+        return [missing(t, incomplete + _SHALLOW_REMEDY) for t in targets]
+    steps, walker = walk(repo, revisions, since=since)
+    return _judge_lines(walker, steps, {t.relpath: t for t in targets}, judge)

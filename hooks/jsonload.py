@@ -171,3 +171,7 @@ def json_type(value: object) -> str:
         return 'an array'
     return 'an object'
 
+
+def unreadable(path: str, message: str) -> Loaded:
+    """Loading that failed before parsing: one AG004 finding."""
+    return _unreadable(path, message)

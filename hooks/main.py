@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from adapter_guard import __version__
 from adapter_guard.errors import UsageError
+from adapter_guard.options import Options
 from adapter_guard.rules import RULES
 
 COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'demo')
@@ -89,5 +90,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    result: int = args.run(args)
+    result: int = args.run(Options.from_namespace(args))
     return result

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from adapter_guard import minischema
@@ -129,16 +131,14 @@ def _policy_error(error: minischema.SchemaError, source: str, prefix: str) -> Po
     return PolicyError(source, key, error.message)
 
 
-def _read_toml(path: str) -> dict[str, Any]:
+def _read_toml(path: str) -> bytes:
     try:
         with open(path, 'rb') as f:
-            return tomllib.load(f)
+            return f.read()
     except FileNotFoundError:
         raise UsageError(f'policy file not found: {path}')
     except OSError as e:
         raise UsageError(f'cannot read policy file {path}: {e.strerror or e}')
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise PolicyError(path, '', f'not valid TOML: {e}')
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -148,14 +148,22 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise PolicyError(source, '', f'not valid TOML: {e}')
 
 
-def _from_pyproject(path: str) -> Policy | None:
-    """The [tool.adapter-guard] table of a pyproject.toml, None when absent."""
-    table = _read_toml(path).get('tool', {}).get('adapter-guard')
-    if table is None:
+def parse(name: str, data: bytes, source: str) -> Policy | None:
+    """The policy in a file's bytes: a whole .adapter-guard.toml, or pyproject's [tool.adapter-guard] (None if absent)."""
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise PolicyError(source, '', f'not valid TOML: not UTF-8 ({e.reason} at byte {e.start})')
+    table = parse_toml(text, source)
+    if os.path.basename(name) != PYPROJECT:
+        return from_table(table, source)
+    tool = table.get('tool', {})
+    section = tool.get('adapter-guard') if isinstance(tool, dict) else None
+    if section is None:
         return None
-    if not isinstance(table, dict):
-        raise PolicyError(path, 'tool.adapter-guard', 'must be a table')
-    return from_table(table, path, 'tool.adapter-guard.')
+    if not isinstance(section, dict):
+        raise PolicyError(source, 'tool.adapter-guard', 'must be a table')
+    return from_table(section, source, 'tool.adapter-guard.')
 
 
 def _properties_at(schema: dict[str, Any], pointer: tuple[str | int, ...]) -> dict[str, Any]:
@@ -167,19 +175,43 @@ def _properties_at(schema: dict[str, Any], pointer: tuple[str | int, ...]) -> di
 
 
 def load_file(path: str) -> Policy:
-    if os.path.basename(path) == PYPROJECT:
-        return _from_pyproject(path) or dataclasses.replace(DEFAULT, source=path)
-    return from_table(_read_toml(path), path)
+    found = parse(path, _read_toml(path), path)
+    return found or dataclasses.replace(DEFAULT, source=path)
 
 
-def find(root: str, explicit: str | None = None) -> Policy:
-    """--config FILE, else .adapter-guard.toml, else pyproject.toml, else the default."""
+def find(root: str, explicit: str | None = None, *, read: Callable[[str], bytes | None] | None = None,
+         label: str = '') -> Policy:
+    """--config FILE, else .adapter-guard.toml, else pyproject.toml, else the default.
+
+    ``read`` gives a file of the repository as the content being judged
+    holds it (the index being committed, a commit); without it, the disk.
+    A --config file outside the repository is always read from the disk.
+    """
+    if read is None:
+        read = functools.partial(_disk, root)
     if explicit is not None:
-        return load_file(explicit)
-    candidate = os.path.join(root, POLICY_FILE)
-    if os.path.exists(candidate):
-        return load_file(candidate)
-    pyproject = os.path.join(root, PYPROJECT)
-    if os.path.isfile(pyproject):
-        return _from_pyproject(pyproject) or DEFAULT
+        relpath = os.path.relpath(os.path.abspath(explicit), root)
+        if relpath.startswith('..') or os.path.isabs(relpath):
+            return load_file(explicit)
+        data = read(relpath.replace(os.sep, '/'))
+        if data is None:
+            raise UsageError(f'policy file not found: {explicit}' + (f' ({label})' if label else ''))
+        return parse(explicit, data, _named(explicit, label)) or dataclasses.replace(DEFAULT, source=explicit)
+    for name in (POLICY_FILE, PYPROJECT):
+        data = read(name)
+        if data is not None:
+            found = parse(name, data, _named(os.path.join(root, name), label))
+            if found is not None:
+                return found
     return DEFAULT
+
+
+def _named(path: str, label: str) -> str:
+    return f'{path} ({label})' if label else path
+
+
+def _disk(root: str, relpath: str) -> bytes | None:
+    path = os.path.join(root, relpath)
+    if not os.path.lexists(path):
+        return None
+    return _read_toml(path)

@@ -17,26 +17,57 @@ from typing import NamedTuple
 from adapter_guard.localpath import local_path_reason
 
 ABSENT = object()
+_COMMIT = re.compile(r'[0-9a-f]{40}')
+SYMLINK = '120000'
+GITLINK = '160000'
 
 
 class BaseModel(NamedTuple):
-    """What one version of an adapter config says about its base model."""
+    """What one readable version of an adapter config says about its base model.
+
+    ``revision`` is None when it is null or missing: PEFT's default, and the
+    same thing to every loader.
+    """
 
     base: Any  # str, None, or ABSENT
     revision: Any
 
 
-def extract(content: bytes | None) -> BaseModel | None:
-    """The base model of a config's content; None when absent or unparseable."""
+class Unreadable(NamedTuple):
+    """A version whose base model cannot be read: history carries the last readable one over it."""
+
+    why: str
+
+
+State = BaseModel | Unreadable
+
+
+def state_of(content: bytes | None, mode: str = '100644') -> State:
+    """The base model a version of a config holds, or why it cannot be read."""
+    if mode == SYMLINK:
+        return Unreadable('a symbolic link')
+    if mode == GITLINK:
+        return Unreadable('a submodule')
     if content is None:
-        return None
+        return Unreadable('not in this clone')
     try:
         data = json.loads(content.decode('utf-8-sig'))
     except (ValueError, RecursionError):
-        return None
+        return Unreadable('a Git LFS pointer' if content.startswith(b'version https://git-lfs') else 'not valid JSON')
     if not isinstance(data, dict):
-        return None
-    return BaseModel(data.get('base_model_name_or_path', ABSENT), data.get('revision', ABSENT))
+        return Unreadable('not a JSON object')
+    return base_model_of(data)
+
+
+def base_model_of(data: dict[str, Any]) -> BaseModel:
+    revision = data.get('revision')
+    return BaseModel(data.get('base_model_name_or_path', ABSENT), revision)
+
+
+def extract(content: bytes | None) -> BaseModel | None:
+    """The base model of a config's content; None when absent or unreadable."""
+    state = state_of(content)
+    return state if isinstance(state, BaseModel) else None
 
 
 def show(value: Any) -> str:
@@ -65,9 +96,14 @@ def rewrites(old: BaseModel, new: BaseModel) -> list[Rewrite]:
     found = []
     if old.base != new.base:
         found.append(Rewrite('AG301', 'base_model_name_or_path', _json(old.base), _base_message(old.base, new.base)))
-    if old.revision != new.revision:
+    if old.revision != new.revision and not pinned(old.revision, new.revision):
         found.append(Rewrite('AG302', 'revision', _json(old.revision), _revision_message(old.revision, new.revision)))
     return found
+
+
+def pinned(old: Any, new: Any) -> bool:
+    """A revision set to a commit where there was none: pinning, not a rewrite."""
+    return old is None and isinstance(new, str) and _COMMIT.fullmatch(new) is not None
 
 
 def _json(value: Any) -> Any:

@@ -101,6 +101,7 @@ def test_wrong_trailer_value_does_not_acknowledge(hooked: Path) -> None:
 
 def test_policy_accept_acknowledges_at_commit_time(hooked: Path) -> None:
     (hooked / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nfrom = "{HUB}"\nto = "{OTHER}"\n')
+    git('add', '.adapter-guard.toml')  # the policy travels with the commit it judges
     write_config(hooked / 'a', base_model_name_or_path=OTHER)
     assert try_commit(hooked, '-am', 'move').returncode == 0
 
@@ -313,6 +314,9 @@ def test_range_trailer_and_policy(repo: Path, run) -> None:
     args = ('check', 'a', 'b', '--from-ref', base, '--to-ref', 'HEAD', '--format', 'json')
     assert [f['path'] for f in run(*args).findings] == ['b/adapter_config.json']
     (repo / '.adapter-guard.toml').write_text('[[accept]]\npath = "b/adapter_config.json"\nto = "Qwen/Qwen2.5-7B"\n')
+    assert run(*args).code == 1  # a range is judged by the policy of its to-ref, not the working tree's
+    git('add', '.adapter-guard.toml')
+    commit('accept the move of b')
     assert run(*args).code == 0
 
 
@@ -433,7 +437,9 @@ def test_grafted_history_is_not_silent(repo: Path, run) -> None:
 def test_audit_timeline(repo: Path, run) -> None:
     _, rewrite = _history_with_a_silent_rewrite(repo)
     write_config(repo / 'a', base_model_name_or_path=OTHER)
-    commit(f'move\n\nBase-Model-Change: {OTHER}', '-a')
+    commit('repair', '-a')
+    write_config(repo / 'a', base_model_name_or_path='Qwen/Qwen2.5-7B')
+    commit('move\n\nBase-Model-Change: Qwen/Qwen2.5-7B', '-a')
     result = run('audit', '--format', 'json')
     assert result.code == 1
     (adapter,) = json.loads(result.out)['adapters']
@@ -441,7 +447,8 @@ def test_audit_timeline(repo: Path, run) -> None:
             for s in adapter['timeline']] == [
         ('added', HUB, [], None),
         ('changed', LOCAL, ['AG301'], None),
-        ('changed', OTHER, [], 'trailer'),
+        ('changed', OTHER, [], 'repair'),  # a local path replaced by an allowed Hub id
+        ('changed', 'Qwen/Qwen2.5-7B', [], 'trailer'),
     ]
     assert adapter['timeline'][1]['commit'] == rewrite
     assert adapter['timeline'][1]['author'] == 'Test Author'
@@ -459,9 +466,11 @@ def test_init_makes_an_old_repository_start_green(repo: Path, run) -> None:
     assert run('audit').code == 1
     result = run('init')
     assert result.code == 0, result
-    assert '2 allowed base model(s), 2 accepted past change(s)' in result.out
+    # Hub id -> local path cannot be accepted (history-since trusts it instead); local path -> Hub id is a repair
+    assert '2 allowed base model(s), 0 accepted past change(s)' in result.out
     text = (repo / '.adapter-guard.toml').read_text()
     assert '"Qwen/Qwen2.5-7B",' in text and f'"{OTHER}",' in text
+    assert f'history-since = "{git("rev-parse", "HEAD").strip()}"' in text
     assert run('audit').code == 0
     assert run('check', '.').code == 0
     assert run('init').code == 2  # never overwrites without --force
@@ -497,19 +506,19 @@ def test_fix_also_puts_the_hub_id_back_in_the_model_card(hooked: Path, run) -> N
     assert run('a').code == 0
 
 
-def test_deleted_and_added_again_is_a_new_file(repo: Path, run) -> None:
-    """The corpus has adapters added, deleted and added again: not a rewrite."""
+def test_deleted_and_added_again_with_the_same_base_is_no_rewrite(repo: Path, run) -> None:
+    """The corpus has adapters added, deleted and added again on the same base (AshChadha-iitg/OpenMath)."""
     write_config(repo / 'a')
     git('add', '.')
     commit('add')
     git('rm', '-q', '-r', 'a')
     commit('delete')
-    write_config(repo / 'a', base_model_name_or_path=OTHER)
+    write_config(repo / 'a', lora_dropout=0.2)
     git('add', '.')
-    commit('add again, on another base')
+    commit('add again')
     assert run('a', '--select', 'AG3').code == 0
     timeline = json.loads(run('audit', '--format', 'json').out)['adapters']
-    assert sorted([s['event'] for s in line['timeline']] for line in timeline) == [['added'], ['added', 'deleted']]
+    assert [[s['event'] for s in line['timeline']] for line in timeline] == [['added', 'deleted', 're-added']]
 
 
 def test_one_adapter_replacing_another_is_not_a_rewrite(repo: Path, run) -> None:

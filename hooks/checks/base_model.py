@@ -1,6 +1,7 @@
 """AG201-AG206: base_model_name_or_path and revision against the team policy."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterator
@@ -135,3 +136,19 @@ def _check_revision(
             path, 'AG205', f'revision {revision!r} is not a 40-hex commit: {why} (a branch or tag can move)',
             ('revision',),
         )
+
+
+def acceptable(value: object, rules: Rules, adapter_path: str, root: str) -> bool:
+    """Does a base-model value pass every static check here (a Hub id the policy allows)?"""
+    if not isinstance(value, str) or not value:
+        return False
+    return next(_check_value(adapter_path, value, rules, root), None) is None
+
+
+def names_a_model(value: object, rules: Rules, adapter_path: str, root: str) -> bool:
+    """Is a base-model value a Hub id at all (not a local path, null, empty or invalid), allowed or not?
+
+    Only such a value can be acknowledged as an intended change, and a change
+    from one that is not to an allowed one is a repair.
+    """
+    return acceptable(value, dataclasses.replace(rules, allow=None, deny=()), adapter_path, root)

@@ -2,11 +2,14 @@
 
 Prints, per adapter, the timeline of its base model (commit, date, author)
 and flags every change that was not acknowledged.  One ``git log --raw``
-pass over the history, then each changed blob read once, in one batch.
+pass over the history, each blob read once while the history streams in.
+The audit judges history only: the files as they are now are what
+``adapter-guard check`` judges.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -20,13 +23,16 @@ from adapter_guard import history
 from adapter_guard import jsonload
 from adapter_guard import policy
 from adapter_guard import rewrites
-from adapter_guard import timeline
 from adapter_guard.checker import finish
 from adapter_guard.checker import Selection
 from adapter_guard.findings import exit_code
 from adapter_guard.findings import Finding
+from adapter_guard.options import Options
 from adapter_guard.report import as_dict
 from adapter_guard.report import REPORTERS
+from adapter_guard.walker import Step
+
+HISTORY_ONLY = 'the audit judges history only; `adapter-guard check` judges the files as they are'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,42 +41,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--all', action='store_true', dest='all_refs', help='every branch and tag, not only HEAD')
 
 
-Step = dict[str, Any]  # one line of a timeline: the text and the JSON output show the same data
+Row = dict[str, Any]  # one line of a timeline: the text and the JSON output show the same data
+Timeline = tuple[str, list[Row]]  # the adapter's newest path, its rows oldest first
 
 
-def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None, all_refs: bool) -> tuple[
-        list[tuple[timeline.Timeline, list[Step]]], list[Finding]]:
+def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None,
+          all_refs: bool) -> tuple[list[Timeline], list[Finding]]:
     revisions, date, incomplete = history.bound(repo, team_policy, since)
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
-    lines, blobs = timeline.whole_history(repo, revisions, date)
-    report: list[tuple[timeline.Timeline, list[Step]]] = []
+    steps, walker = history.walk(repo, revisions, since=date)
+    by_line: dict[int, list[Step]] = collections.defaultdict(list)
+    for step in steps:
+        if step.kind != 'changed' or step.old != step.new:  # an edit that leaves the base model alone is no event
+            by_line[step.line].append(step)
+    judge = history.Judge(team_policy, repo.root)
+    report: list[Timeline] = []
     findings: list[Finding] = []
-    for line in lines:
-        steps: list[Step] = []
-        current = _current(repo.root, line.path)
-        target = history.Target(os.path.relpath(os.path.join(repo.root, line.path)), line.path, None, current)
-        for event in line.events:
-            new = blobs.get(event.new_blob)
-            old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
-            changes = rewrites.rewrites(old, new) if old is not None and new is not None else []
-            if event.kind in ('changed', 'merged') and not changes:
-                continue  # an edit that leaves the base model alone
-            found = history.judge(target, event.path, old, new, commit=event.commit, policy=team_policy)
-            acknowledged = None
-            if changes and not found:
-                acknowledged = rewrites.acknowledged(
-                    event.path, changes[0], old, new, event.commit.trailers, team_policy.accepts)
-            value = new if new is not None else (blobs.get(event.old_blobs[0]) if event.old_blobs else None)
-            steps.append(dict(
-                commit=event.commit.sha, date=event.commit.date, author=event.commit.author,
-                event=event.kind, path=event.path,
+    for line in sorted(by_line, key=lambda n: by_line[n][-1].path):
+        rows = by_line[line]
+        path = rows[-1].path
+        target = history.Target(os.path.relpath(os.path.join(repo.root, path)), path, None, _current(repo.root, path))
+        timeline = []
+        for step in rows:
+            if step.kind == 'beyond-history':
+                verdict = history.Assessment([], None, False)  # reported once below (AG303)
+            else:
+                verdict = history.assess(step, target, judge, step.commit.trailers)
+            value = step.new or step.old
+            timeline.append(dict(
+                commit=step.commit.sha, date=step.commit.date, author=step.commit.author,
+                event=step.kind, path=step.path,
                 base_model_name_or_path=_plain(value.base) if value else None,
                 revision=_plain(value.revision) if value else None,
-                findings=[f.code for f in found], acknowledged=acknowledged,
+                findings=[f.code for f in verdict.findings],
+                acknowledged=verdict.acknowledged or ('repair' if verdict.repair else None),
+                unreadable=step.why or None, skipped=list(step.skipped),
             ))
-            findings += found
-        report.append((line, steps))
+            findings += verdict.findings
+        report.append((path, timeline))
     if incomplete:
         findings.append(Finding('.', 'AG303', f'history not complete: {incomplete}; the audit covers only what is here',
                                 line=1, column=1))
@@ -79,60 +88,65 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None, all
 
 def _current(root: str, relpath: str) -> jsonload.Document | None:
     path = os.path.join(root, relpath)
-    return jsonload.load(path).document if os.path.isfile(path) else None
+    return jsonload.load(path).document if os.path.isfile(path) and not os.path.islink(path) else None
 
 
 def _plain(value: object) -> object:
     return None if value is rewrites.ABSENT else value
 
 
-def _wanted(line: timeline.Timeline, prefixes: list[str]) -> bool:
-    paths = {e.path for e in line.events}
+def _wanted(path: str, rows: list[Row], prefixes: list[str]) -> bool:
+    paths = {path} | {row['path'] for row in rows}
     return not prefixes or any(p == q or p.startswith(q.rstrip('/') + '/') for p in paths for q in prefixes)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: Options) -> int:
+    selection = Selection(options.select, options.ignore)
     repo = gitrepo.open_repo()
     if repo is None:
         finding = Finding('.', 'AG303', 'history not checked: not in a git repository', line=1, column=1)
-        findings = finish([finding], policy.DEFAULT.rules, Selection(args.select, args.ignore))
-        REPORTERS[args.format](findings, 0, sys.stdout)
+        findings = finish([finding], policy.DEFAULT.rules, selection)
+        REPORTERS[options.format](findings, 0, sys.stdout)
         return exit_code(findings)
-    team_policy = policy.find(repo.root, args.config)
-    report, findings = build(repo, team_policy, args.since, args.all_refs)
-    prefixes = [discover.relative_to(p, repo.root) for p in args.paths]
-    report = [(line, steps) for line, steps in report if _wanted(line, prefixes)]
-    keep = {line.path for line, _ in report}
+    if repo.head is None:
+        print('adapter-guard: no history yet (the repository has no commits)')
+        return 0
+    team_policy = policy.find(repo.root, options.config)
+    report, findings = build(repo, team_policy, options.since, options.all_refs)
+    prefixes = [discover.relative_to(p, repo.root) for p in options.paths]
+    report = [(path, rows) for path, rows in report if _wanted(path, rows, prefixes)]
+    keep = {path for path, _ in report}
     findings = [f for f in findings if f.code == 'AG303' or discover.relative_to(f.path, repo.root) in keep]
-    findings = finish(findings, team_policy.rules, Selection(args.select, args.ignore))
+    findings = finish(findings, team_policy.rules, selection)
     findings.sort(key=Finding.sort_key)
-    if args.format == 'json':
+    if options.format == 'json':
         document = {
-            'adapters': [{'path': line.path, 'timeline': steps} for line, steps in report],
+            'adapters': [{'path': path, 'timeline': rows} for path, rows in report],
             'findings': [as_dict(f) for f in findings],
+            'scope': 'history',
         }
         sys.stdout.write(json.dumps(document, indent=2) + '\n')  # one write: json.dump makes thousands
     else:
-        _text(report, findings, REPORTERS[args.format])
+        _text(report, findings, REPORTERS[options.format])
     return exit_code(findings)
 
 
-def _text(
-        report: list[tuple[timeline.Timeline, list[Step]]], findings: list[Finding],
-        reporter: Callable[[list[Finding], int, TextIO], None],
-) -> None:
+def _text(report: list[Timeline], findings: list[Finding], reporter: Callable[[list[Finding], int, TextIO], None]) -> None:
     out = sys.stdout
-    for line, steps in report:
-        out.write(f'{line.path}\n')
-        for step in steps:
-            value = json.dumps(step['base_model_name_or_path'])
-            if step['revision'] is not None:
-                value += f" @ {step['revision']}"
+    for path, rows in report:
+        out.write(f'{path}\n')
+        for row in rows:
+            value = json.dumps(row['base_model_name_or_path'])
+            if row['revision'] is not None:
+                value += f" @ {row['revision']}"
+            if row['unreadable']:
+                value = f"({row['unreadable']})"
             note = ''
-            if step['findings']:
-                note = '  <- ' + ', '.join(step['findings']) + ' not acknowledged'
-            elif step['acknowledged']:
-                note = f"  (acknowledged by {step['acknowledged']})"
-            out.write(f"  {step['date'][:10]} {step['commit'][:10]} {step['author'][:20]:<20} "
-                      f"{step['event']:<8} {value}{note}\n")
+            if row['findings']:
+                note = '  <- ' + ', '.join(row['findings']) + ' not acknowledged'
+            elif row['acknowledged']:
+                note = f"  (acknowledged by {row['acknowledged']})"
+            out.write(f"  {row['date'][:10]} {row['commit'][:10]} {row['author'][:20]:<20} "
+                      f"{row['event']:<8} {value}{note}\n")
+    out.write(f'adapter-guard: {HISTORY_ONLY}\n')
     reporter(findings, len(report), out)

@@ -1,23 +1,31 @@
 """adapter-guard check [PATH ...]: static checks, then history, of each config.
 
-How history is checked follows from how the command was run:
-- PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF (pre-push, pre-commit run --from-ref)
-  or --from-ref/--to-ref: every commit of the range, content read at the to-ref;
-- otherwise a config whose content differs from HEAD is compared with HEAD
-  (git commit), and one identical to HEAD has its history checked
+What is judged follows from how the command was run:
+- inside `git commit` (git sets GIT_INDEX_FILE for its hooks): the index
+  being committed, compared with HEAD (and MERGE_HEAD while merging, HEAD's
+  parents while amending), with the staged policy;
+- PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF (pre-push, pre-commit run
+  --from-ref) or --from-ref/--to-ref: every commit of the range, with the
+  content and the policy of the to-ref;
+- otherwise the working tree: a config that differs from HEAD is compared
+  with HEAD, and one identical to HEAD has its whole history checked
   (pre-commit run --all-files, pre-commit.ci).
+Each path is judged in the repository that holds it (a submodule is one of
+its own); a path in no repository has no history to check (AG303).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import NamedTuple
 
 from adapter_guard import discover
 from adapter_guard import fix
 from adapter_guard import gitrepo
 from adapter_guard import history
-from adapter_guard import jsonload
+from adapter_guard import hookenv
 from adapter_guard import policy
 from adapter_guard.checker import check_content
 from adapter_guard.checker import finish
@@ -26,8 +34,15 @@ from adapter_guard.checks import Context
 from adapter_guard.errors import UsageError
 from adapter_guard.findings import exit_code
 from adapter_guard.findings import Finding
+from adapter_guard.history import Judge
 from adapter_guard.history import Target
+from adapter_guard.options import Options
+from adapter_guard.policy import Policy
 from adapter_guard.report import REPORTERS
+from adapter_guard.sources import GitSource
+from adapter_guard.sources import Source
+
+UNSAFE = frozenset(('AG001', 'AG002'))  # findings that make a file's text untrustworthy for --fix
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,94 +51,215 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--to-ref', metavar='REV', help='(default: $PRE_COMMIT_TO_REF)')
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
-                        help='restore base_model_name_or_path and revision of staged configs to HEAD (exit 1 if changed)')
+                        help='restore base_model_name_or_path and revision of changed configs (exit 1 if changed)')
 
 
-def refs(args: argparse.Namespace) -> tuple[str, str] | None:
-    if bool(args.from_ref) != bool(args.to_ref):
-        raise UsageError('--from-ref and --to-ref go together')
-    if args.from_ref:
-        return args.from_ref, args.to_ref
-    from_ref, to_ref = os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF')
-    return (from_ref, to_ref) if from_ref and to_ref else None
+class Result(NamedTuple):
+    findings: list[Finding]
+    targets: list[Target]
 
 
-def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, from_index: bool = False) -> int:
-    """Check, report, and return the exit code.
+def run(options: Options, *, trailers: tuple[str, ...] | None = None) -> int:
+    """Check, fix if asked, report, and return the exit code.
 
-    ``trailers`` (commit-msg) are the Base-Model-Change values of the message
-    being committed; ``from_index`` reads the staged content instead of the disk.
+    ``trailers``: the Base-Model-Change values of the message being
+    committed (the commit-msg hook); None at every other stage.
     """
-    paths = discover.expand(args.paths or ['.']) if not from_index else args.paths
-    repo = None if args.no_history else gitrepo.open_repo()
-    root = repo.root if repo is not None else discover.find_root()
-    team_policy = policy.find(root, args.config)
-    selection = Selection(args.select, args.ignore)
-    commit_range = refs(args) if repo is not None else None
-    if args.fix and commit_range:
-        raise UsageError('--fix works on staged changes, not on a commit range')
-
-    at = ':' if from_index else (commit_range[1] if commit_range else None)
-    relpaths = [discover.relative_to(p, root) for p in paths]
-    contents = _contents(paths, relpaths, repo, at)
-    targets: list[Target] = []
-    findings: list[Finding] = []
-    rules_of = {}
-    for path, relpath, raw in zip(paths, relpaths, contents):
-        rules_of[path] = team_policy.for_path(relpath)
-        loaded = check_content(path, raw, Context(root, relpath, rules_of[path]))
-        # the policy for this config also governs what was found beside it (README.md)
-        findings += finish(loaded.findings, rules_of[path], selection)
-        content = raw if isinstance(raw, bytes) else None
-        targets.append(Target(path, relpath, content, loaded.document))
-
-    history_findings, deferred = _history(args, repo, targets, team_policy, commit_range, trailers, from_index)
-    for finding in history_findings:
-        findings += finish([finding], rules_of[finding.path], selection)
-    if deferred:
-        findings = _defer(findings)
-    findings.sort(key=Finding.sort_key)
-    if args.fix:
-        changed = fix.apply(findings, targets)
-        if changed:
-            for line in changed:
-                print(line)
-            # report what is left after the fix: run again on the new contents
-            run(argparse.Namespace(**{**vars(args), 'fix': False}), trailers=trailers)
+    result = check(options, trailers)
+    if options.fix:
+        lines = fix.apply(result.findings, result.targets)
+        for line in lines:
+            print(line)
+        if any(line.startswith('Fixing ') for line in lines):
+            REPORTERS[options.format](check(options, trailers).findings, len(result.targets), sys.stdout)
             return 1
-    REPORTERS[args.format](findings, len(paths), sys.stdout)
-    return exit_code(findings)
+    REPORTERS[options.format](result.findings, len(result.targets), sys.stdout)
+    return exit_code(result.findings)
 
 
-def _contents(
-        paths: list[str], relpaths: list[str], repo: gitrepo.Repo | None, at: str | None,
-) -> list[bytes | jsonload.Loaded]:
-    """Each config's bytes: from the disk, or at a revision (':' is the index)."""
-    if repo is None or at is None:
-        return [jsonload.read_file(p) for p in paths]
-    # A range is checked as of its to-ref, which need not be checked out.
-    prefix = ':' if at == ':' else at + ':'
-    blobs = repo.read([prefix + relpath for relpath in relpaths])
-    return [blob if blob is not None else jsonload.read_file(p) for p, blob in zip(paths, blobs)]
+def check(options: Options, trailers: tuple[str, ...] | None = None) -> Result:
+    """Every finding for the configs the options name, each judged in its own repository."""
+    ranged = _refs(options)
+    if options.fix and ranged:
+        raise UsageError('--fix works on the working tree, not on a commit range')
+    paths = discover.expand(options.paths or ['.'])
+    main = None if options.no_history else gitrepo.open_repo()
+    roots = discover.repository_roots(paths, main.root if main else None) if not options.no_history else [None] * len(paths)
+    groups: dict[str | None, list[str]] = {}
+    for path, root in zip(paths, roots):
+        groups.setdefault(root, []).append(path)
+    findings: list[Finding] = []
+    targets: list[Target] = []
+    for root, members in groups.items():
+        if root is None:
+            repo = None
+        elif main is not None and root == main.root:
+            repo = main
+        else:
+            repo = gitrepo.open_repo(root, nested=True)
+        group = _Group(options, repo, root or os.getcwd(), members, in_main=repo is main, ranged=ranged,
+                       trailers=trailers)
+        found, checked = group.check()
+        findings += found
+        targets += checked
+    findings.sort(key=Finding.sort_key)
+    return Result(findings, targets)
 
 
-def _history(
-        args: argparse.Namespace, repo: gitrepo.Repo | None, targets: list[Target],
-        team_policy: policy.Policy, commit_range: tuple[str, str] | None, trailers: tuple[str, ...] | None,
-        from_index: bool,
-) -> tuple[list[Finding], bool]:
-    """History findings, and whether staged rewrites are left to the commit-msg hook."""
-    if args.no_history or not targets:
-        return [], False
-    if repo is None:
-        return [history.missing(t, 'not in a git repository (use --no-history for loose files)') for t in targets], False
-    if commit_range is not None:
-        return history.commit_range(repo, *commit_range, targets, team_policy), False
-    findings, unchanged = history.staged(repo, targets, team_policy, trailers=trailers or (), index=from_index)
-    # Inside `git commit` with the commit-msg hook installed, the message (and its
-    # Base-Model-Change trailer) exists only at that later stage.
-    deferred = trailers is None and 'GIT_INDEX_FILE' in os.environ and repo.commit_msg_hook_installed()
-    return findings + history.all_files(repo, unchanged, team_policy), deferred
+def _refs(options: Options) -> tuple[str, str] | None:
+    if bool(options.from_ref) != bool(options.to_ref):
+        raise UsageError('--from-ref and --to-ref go together')
+    if options.from_ref and options.to_ref:
+        return options.from_ref, options.to_ref
+    return None if options.no_history else hookenv.refs()
+
+
+class _Group:
+    """The configs of one repository (or of none), judged together."""
+
+    def __init__(self, options: Options, repo: gitrepo.Repo | None, root: str, paths: list[str], *,
+                 in_main: bool, ranged: tuple[str, str] | None, trailers: tuple[str, ...] | None) -> None:
+        self.options = options
+        self.repo = repo
+        self.root = root
+        self.paths = paths
+        self.trailers = trailers
+        # the range and the commit being made belong to the repository the tool runs in
+        self.ranged = ranged if in_main and repo is not None else None
+        self.push = hookenv.pushing() if in_main and repo is not None and not ranged else None
+        self.committing = in_main and repo is not None and not self.ranged and not self.push and (
+            hookenv.in_commit() or trailers is not None)
+        self.source = self._source()
+        self.trailer_ready = _Lazy(lambda: repo is not None and hookenv.commit_msg_will_run(repo))
+
+    def _source(self) -> Source:
+        if self.repo is None:
+            return Source(self.root, None)
+        if self.ranged:
+            return GitSource(self.repo, self.ranged[1])
+        if self.push:
+            return GitSource(self.repo, self.push.local_ref)
+        if self.committing:
+            return GitSource(self.repo, None)
+        return Source(self.root, self.repo)
+
+    def check(self) -> tuple[list[Finding], list[Target]]:
+        team_policy = self._policy()
+        selection = Selection(self.options.select, self.options.ignore)
+        paths = self._paths()
+        relpaths = [discover.relative_to(p, self.root) for p in paths]
+        findings: list[Finding] = []
+        targets: list[Target] = []
+        rules_of = {}
+        for path, relpath, content in zip(paths, relpaths, self.source.contents(paths, relpaths)):
+            if content is None:
+                continue  # not in what is judged (not staged, not at the to-ref)
+            rules = rules_of[path] = team_policy.for_path(relpath)
+            if content.symlink:
+                found = [Finding(path, 'AG005', _SYMLINK, line=1, column=1)]
+                targets.append(Target(path, relpath, content, None))
+            else:
+                loaded = check_content(path, content.raw, Context(self.root, relpath, rules))
+                found = loaded.findings
+                safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
+                targets.append(Target(path, relpath, content, loaded.document, safe))
+            # the policy for this config also governs what was found beside it (README.md)
+            findings += finish(found, rules, selection)
+        for finding in self._history(team_policy, targets):
+            findings += finish([finding], rules_of[finding.path], selection)
+        if self.committing and self.trailers is None and self.trailer_ready:
+            findings = _defer(findings)  # the message, and its trailer, exist only at the commit-msg stage
+        return findings, targets
+
+    def _policy(self) -> Policy:
+        """The policy at the same place as the content: staged, at the to-ref, or the working tree."""
+        read: Callable[[str], bytes | None] | None = None
+        if isinstance(self.source, GitSource):
+            read = self.source.read
+        found = policy.find(self.root, self.options.config, read=read, label=self.source.label)
+        if self.committing and self.trailers is None:
+            _note_unstaged_policy(self.source)
+        return found
+
+    def _paths(self) -> list[str]:
+        """The configs to check; a policy or lock file at the root stands for every config."""
+        configs, whole = [], False
+        for path in self.paths:
+            if os.path.basename(path) in discover.ROOT_FILES and \
+                    discover.relative_to(path, self.root) in discover.ROOT_FILES:
+                whole = True
+            elif os.path.basename(path) != 'pyproject.toml':
+                configs.append(path)
+        if whole or self.push:
+            configs += self._every_config()
+        return list(dict.fromkeys(configs))
+
+    def _every_config(self) -> list[str]:
+        prefix = os.path.relpath(self.root)
+        if isinstance(self.source, GitSource):
+            return [os.path.join(prefix, p) for p in self.source.git.tracked(rev=self.source.rev)]
+        return discover.search(prefix)
+
+    def _history(self, team_policy: Policy, targets: list[Target]) -> list[Finding]:
+        if self.options.no_history or not targets:
+            return []
+        if self.repo is None:
+            return [history.missing(t, 'not in a git repository (use --no-history for loose files)') for t in targets]
+        repo = self.repo
+        judge = Judge(team_policy, self.root, self.source.label, self.trailer_ready)
+        if self.ranged:
+            return history.commit_range(repo, *self.ranged, targets, judge)
+        if self.push:
+            return history.commit_range(repo, gitrepo.NULL_SHA, self.push.local_ref, targets, judge,
+                                        not_on=self.push.remote)
+        parents = self._parents()
+        findings, unchanged = history.staged(repo, targets, judge, parents=parents, trailers=self.trailers or ())
+        return findings + history.all_files(repo, unchanged, judge)
+
+    def _parents(self) -> list[str]:
+        """What the content is compared with: HEAD, plus MERGE_HEAD; HEAD's parents for an amend."""
+        repo = self.repo
+        assert repo is not None
+        if repo.head is None:
+            return []
+        if not self.committing:
+            return [repo.head]
+        if hookenv.amending():
+            return repo.parents(repo.head)
+        return [repo.head] + repo.merge_heads()
+
+
+class _Lazy:
+    """A yes/no worked out once, and only if something asks."""
+
+    def __init__(self, compute: Callable[[], bool]) -> None:
+        self._compute = compute
+        self._value: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+
+_SYMLINK = ('adapter_config.json is a symbolic link: PEFT never writes one, and a link hides the content '
+            'from review and from history; commit the file itself')
+
+
+def _note_unstaged_policy(source: Source) -> None:
+    """Inside a commit, a policy on disk that differs from the staged one is not used: say so."""
+    for name in (policy.POLICY_FILE, policy.PYPROJECT):
+        path = os.path.join(source.root, name)
+        try:
+            with open(path, 'rb') as f:
+                disk = f.read()
+        except OSError:
+            continue
+        if name == policy.PYPROJECT and b'adapter-guard' not in disk:
+            continue
+        if disk != source.read(name):
+            print(f'adapter-guard: note: {name} differs from the staged version (or is not staged); '
+                  'this commit is judged by the staged policy', file=sys.stderr)
 
 
 def _defer(findings: list[Finding]) -> list[Finding]:

@@ -14,13 +14,15 @@ import os
 import sys
 
 from adapter_guard import gitrepo
+from adapter_guard import history
 from adapter_guard import policy
 from adapter_guard import rewrites
-from adapter_guard import timeline
 from adapter_guard.errors import UsageError
 from adapter_guard.fix import write_atomically
+from adapter_guard.checks.base_model import names_a_model
 from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.localpath import local_path_reason
+from adapter_guard.options import Options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,26 +37,31 @@ def _toml(value: str) -> str:
 def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
     """(text, allowed ids, accepted changes, configs whose base model is not a Hub id)."""
     tracked = [p for p in repo.run('ls-files', '-z', '--', gitrepo.CONFIG_GLOB).split('\0') if p]
-    current = dict(zip(tracked, (rewrites.extract(c) for c in repo.read([f':{p}' for p in tracked]))))
+    current = dict(zip(tracked, repo.read([f':{p}' for p in tracked], history.blob_state)))
     allow = sorted({
         v.base for v in current.values()
-        if v and isinstance(v.base, str) and is_valid_repo_id(v.base) and local_path_reason(v.base, (repo.root,)) is None
+        if isinstance(v, rewrites.BaseModel) and isinstance(v.base, str) and is_valid_repo_id(v.base) and local_path_reason(v.base, (repo.root,)) is None
     })
-    not_hub = sorted(p for p, v in current.items() if not (v and isinstance(v.base, str) and v.base in allow))
+    not_hub = sorted(p for p, v in current.items() if not (isinstance(v, rewrites.BaseModel) and v.base in allow))
 
-    accepts = []
+    accepts, unacceptable = [], []
     if repo.head is not None:
-        lines, blobs = timeline.whole_history(repo, ['HEAD'], None)
-        for line in lines:
-            for event in line.events:
-                new = blobs.get(event.new_blob)
-                old = timeline.old_value([blobs.get(b) for b in event.old_blobs], new)
-                if old is None or new is None or not rewrites.rewrites(old, new):
-                    continue
-                base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
-                to = base if old.revision == new.revision or old.base != new.base else (
-                    f'{base}@{new.revision if isinstance(new.revision, str) else ""}')
-                accepts.append((event, old, to))
+        steps, _ = history.walk(repo, ['HEAD'])
+        judge = history.Judge(policy.DEFAULT, repo.root)
+        for step in steps:
+            old, new = step.old, step.new
+            if old is None or new is None or not rewrites.rewrites(old, new):
+                continue
+            target = history.Target(step.path, step.path, None, None)
+            if not history.assess(step, target, judge, step.commit.trailers).findings:
+                continue  # acknowledged by its trailer, or a repair
+            if not names_a_model(new.base, judge.policy.for_path(step.path), os.path.join(repo.root, step.path), repo.root):
+                unacceptable.append(step)  # no [[accept]] can make a local path or null acceptable
+                continue
+            base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
+            to = base if old.revision == new.revision or old.base != new.base else (
+                f'{base}@{new.revision if isinstance(new.revision, str) else ""}')
+            accepts.append((step, old, to))
 
     out = [
         '# adapter-guard policy, written by `adapter-guard init`.',
@@ -67,13 +74,19 @@ def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
     if not_hub:
         out += ['', '# These configs do not name an allowed Hub id yet (`adapter-guard check` says why):']
         out += [f'#   {p}' for p in not_hub]
-    for event, old, to in accepts:
-        commit = event.commit
+    if unacceptable:
+        out += ['', '# The history holds changes to values no acknowledgement can accept (a local path, null,',
+                '# an invalid id); history before this commit is trusted as it is:']
+        out += [f'#   {s.commit.sha[:12]} {s.commit.date[:10]} {s.path}: {rewrites.show(s.new.base if s.new else None)}'
+                for s in unacceptable]
+        out.append(f'history-since = {_toml(repo.head or "")}')
+    for step, old, to in accepts:
+        commit = step.commit
         out += [
             '',
             f'# {commit.sha[:12]} {commit.date[:10]} {commit.author}',
             '[[accept]]',
-            f'path = {_toml(event.path)}',
+            f'path = {_toml(step.path)}',
         ]
         if isinstance(old.base, str):
             out.append(f'from = {_toml(old.base)}')
@@ -81,7 +94,7 @@ def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
     return '\n'.join(out) + '\n', len(allow), len(accepts), not_hub
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Options) -> int:
     repo = gitrepo.open_repo()
     if repo is None:
         raise UsageError('adapter-guard init runs inside a git repository')

@@ -1,0 +1,35 @@
+"""The command line as one frozen value, built once in ``main`` and passed down."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...] = ()
+    config: str | None = None
+    format: str = 'text'
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    # check
+    from_ref: str | None = None
+    to_ref: str | None = None
+    no_history: bool = False
+    fix: bool = False
+    # commit-msg
+    message_file: str | None = None
+    # audit
+    since: str | None = None
+    all_refs: bool = False
+    # init
+    force: bool = False
+    output: str | None = None
+
+    @classmethod
+    def from_namespace(cls, namespace: argparse.Namespace) -> Options:
+        names = {field.name for field in dataclasses.fields(cls)}
+        values = {k: v for k, v in vars(namespace).items() if k in names and v is not None}
+        if 'paths' in values:
+            values['paths'] = tuple(values['paths'])
+        return cls(**values)
