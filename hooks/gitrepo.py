@@ -269,12 +269,12 @@ class Repo:
             for status, old, new in _name_status(out) if status[:1] in ('R', 'C')
         }
 
-    def staged_configs(self) -> list[str]:
-        """Adapter configs added, modified or renamed in the index (what a commit changes)."""
-        if self.head is None:
+    def staged_configs(self, against: str | None) -> list[str]:
+        """Adapter configs the index adds, modifies or renames relative to a commit (None: all of them)."""
+        if against is None:
             return self.tracked()
         out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
-                       '--diff-filter=ACMRT', 'HEAD', '--', CONFIG_GLOB)
+                       '--diff-filter=ACMRT', against, '--', CONFIG_GLOB)
         return [new for _, _, new in _name_status(out)]
 
     def read(self, names: list[str], convert: Callable[[Blob], T]) -> list[T]:

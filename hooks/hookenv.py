@@ -45,6 +45,15 @@ def refs() -> tuple[str, str] | None:
     return (from_ref, to_ref) if from_ref and to_ref else None
 
 
+def commit_parents(repo: Repo) -> list[str]:
+    """The parents the commit being made will have: HEAD and MERGE_HEAD; HEAD's parents for an amend."""
+    if repo.head is None:
+        return []
+    if amending():
+        return repo.parents(repo.head)
+    return [repo.head] + repo.merge_heads()
+
+
 # -- amend ---------------------------------------------------------------------
 
 def amending() -> bool:

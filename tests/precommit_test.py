@@ -139,7 +139,7 @@ def _local_config(repo: Path) -> None:
         entry = str(hook['entry']).replace('adapter-guard', f'{sys.executable} -m adapter_guard', 1)
         lines += [f"    -   id: {hook['id']}", f"        name: {hook['name']}", f'        entry: {entry}',
                   f'        language: {language}']
-        for key in ('files', 'types', 'stages', 'pass_filenames', 'always_run'):
+        for key in ('files', 'types', 'types_or', 'stages', 'pass_filenames', 'always_run'):
             if key in hook:
                 value = hook[key]
                 shown = ('[' + ', '.join(value) + ']') if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else f"'{value}'"

@@ -73,7 +73,7 @@ def install_git_hooks(repo: Path, *, commit_msg: bool = True, env: dict[str, str
     hooks.mkdir(parents=True, exist_ok=True)
     scripts = {
         'pre-commit': (
-            "git diff --cached --name-only -z --diff-filter=ACMR -- '*adapter_config.json' |\n"
+            "git diff --cached --name-only -z --diff-filter=ACMRTUXB -- '*adapter_config.json' |\n"
             f'    xargs -0 -r {python} -m adapter_guard check\n'
         ),
     }

@@ -217,16 +217,12 @@ class _Group:
         return findings + history.all_files(repo, unchanged, judge)
 
     def _parents(self) -> list[str]:
-        """What the content is compared with: HEAD, plus MERGE_HEAD; HEAD's parents for an amend."""
+        """What the content is compared with: the parents of the commit being made, else HEAD."""
         repo = self.repo
         assert repo is not None
-        if repo.head is None:
-            return []
-        if not self.committing:
-            return [repo.head]
-        if hookenv.amending():
-            return repo.parents(repo.head)
-        return [repo.head] + repo.merge_heads()
+        if self.committing:
+            return hookenv.commit_parents(repo)
+        return [repo.head] if repo.head else []
 
 
 class _Lazy:

@@ -15,6 +15,7 @@ import os
 
 from adapter_guard import gitlog
 from adapter_guard import gitrepo
+from adapter_guard import hookenv
 from adapter_guard.commands import check
 from adapter_guard.errors import UsageError
 from adapter_guard.options import Options
@@ -34,7 +35,8 @@ def run(options: Options) -> int:
     repo = gitrepo.open_repo()
     if repo is None:
         raise UsageError('adapter-guard commit-msg runs inside a git repository')
-    paths = [os.path.relpath(os.path.join(repo.root, p)) for p in repo.staged_configs()]
+    parents = hookenv.commit_parents(repo)
+    paths = [os.path.relpath(os.path.join(repo.root, p)) for p in repo.staged_configs(parents[0] if parents else None)]
     if not paths:
         return 0
     trailers = gitlog.trailer_values(repo.trailers(message))

@@ -30,7 +30,7 @@ CONFIG: dict[str, Any] = {
 HOOK = '#!/bin/sh\n# installed by adapter-guard demo\nexec {python} -m adapter_guard {command}\n'
 PRE_COMMIT_HOOK = (
     '#!/bin/sh\n# installed by adapter-guard demo\n'
-    "git diff --cached --name-only -z --diff-filter=ACMR -- '*adapter_config.json' |\n"
+    "git diff --cached --name-only -z --diff-filter=ACMRTUXB -- '*adapter_config.json' |\n"
     '    xargs -0 -r {python} -m adapter_guard check\n'
 )
 
