@@ -329,8 +329,13 @@ def test_9_skipped_commit_msg_hook(framework: Path) -> None:
 
 def test_9_commented_out_commit_msg_hook(framework: Path) -> None:
     config = framework / '.pre-commit-config.yaml'
-    text = config.read_text().replace('    -   id: adapter-guard-commit-msg', '    # - id: adapter-guard-commit-msg-disabled\n    -   id: commit-msg-gone')
-    config.write_text(text)
+    lines, inside = [], False
+    for line in config.read_text().splitlines():
+        if line.strip().startswith('-   id:'):
+            inside = line.strip() == '-   id: adapter-guard-commit-msg'
+        lines.append('#' + line if inside else line)  # the hook's whole entry, commented out
+    config.write_text('\n'.join(lines) + '\n')
+    assert '#    -   id: adapter-guard-commit-msg' in config.read_text()
     git('add', '-A')
     commit('disable the commit-msg hook')
     write_config(framework / 'a', base_model_name_or_path=OTHER)
