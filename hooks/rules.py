@@ -22,6 +22,7 @@ RULES = {
         Rule('AG002', 'error', 'duplicate key'),
         Rule('AG003', 'error', 'NaN or Infinity is not JSON'),
         Rule('AG004', 'error', 'unreadable file'),
+        Rule('AG005', 'error', 'adapter_config.json is a symbolic link'),
         # schema
         Rule('AG101', 'error', 'peft_type missing or not a PEFT method'),
         Rule('AG102', 'error', 'required key missing'),
