@@ -16,7 +16,8 @@ from adapter_guard.errors import UsageError
 CONFIG_NAME = 'adapter_config.json'
 COMPANIONS = frozenset(('README.md', 'adapter_model.safetensors', 'adapter_model.bin'))
 # at a repository's root: a change re-checks every adapter
-ROOT_FILES = frozenset(('.adapter-guard.toml', 'pyproject.toml', 'adapter-guard.lock'))
+LOCK_FILE = 'adapter-guard.lock'
+ROOT_FILES = frozenset(('.adapter-guard.toml', 'pyproject.toml', LOCK_FILE))
 _SKIP_DIRS = frozenset(('.git', '.hg', '.svn', '__pycache__', 'node_modules', '.venv', '.tox'))
 
 
@@ -41,12 +42,12 @@ def expand(paths: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(os.path.normpath(p) for p in found))
 
 
-def search(directory: str) -> list[str]:
+def search(directory: str, names: tuple[str, ...] = (CONFIG_NAME, LOCK_FILE)) -> list[str]:
+    """Every adapter config under a folder, and a lock file (at a repository root it stands for them all)."""
     found = []
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        if CONFIG_NAME in filenames:
-            found.append(os.path.join(dirpath, CONFIG_NAME))
+        found += [os.path.normpath(os.path.join(dirpath, name)) for name in names if name in filenames]
     return found
 
 

@@ -23,7 +23,8 @@ from adapter_guard.localpath import local_path_reason
 
 UNSAFE = frozenset(('AG001', 'AG002'))
 _VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|true|false|null|-?[0-9][0-9.eE+-]*', re.DOTALL)
-_KEYS = {'AG301': 'base_model_name_or_path', 'AG302': 'revision'}
+# What --fix restores: a rewrite against HEAD (AG301, AG302) or the lock (AG304, which wins).
+RESTORES = ('AG301', 'AG302', 'AG304')
 # PEFT's card: "base_model: <name>" and the tag "- base_model:adapter:<name>"
 _CARD_LINE = re.compile(r'^(?P<key>base_model:\s*|\s*-\s*base_model:adapter:)(?P<value>\S.*?)\s*$')
 
@@ -33,7 +34,8 @@ def apply(findings: list[Finding], targets: list[Target]) -> list[str]:
     messages = []
     for target in targets:
         mine = [f for f in findings if f.path == target.path]
-        wanted = {_KEYS[f.code]: f.previous for f in mine if f.fixable and f.code in _KEYS}
+        restorable = sorted((f for f in mine if f.fixable and f.code in RESTORES and f.pointer), key=lambda f: f.code)
+        wanted = {str(f.pointer[0]): f.previous for f in restorable}
         messages += _config(target, mine, wanted) if wanted else []
         card = os.path.join(os.path.dirname(target.path), model_card.CARD)
         if target.document is not None and any(f.path == card and f.code == 'AG401' for f in findings):

@@ -30,7 +30,8 @@ from adapter_guard.gitlog import Commit
 
 T = TypeVar('T')
 NULL_SHA = '0' * 40
-CONFIG_GLOB = '*adapter_config.json'
+# every adapter config: git's pathspec globs let '*' cross '/', so this is any depth
+CONFIGS = ('adapter_config.json', '*/adapter_config.json')
 SYMLINK = '120000'
 GITLINK = '160000'  # a submodule
 _SHA = re.compile(r'[0-9a-f]{40}(?:[0-9a-f]{24})?')
@@ -245,13 +246,18 @@ class Repo:
                     entries[path] = Entry(mode, blob)
         return entries
 
-    def tracked(self, pattern: str = CONFIG_GLOB, rev: str | None = None) -> list[str]:
-        """Paths matching a glob in the index, or at a commit."""
+    def tracked(self, patterns: tuple[str, ...] = CONFIGS, rev: str | None = None) -> list[str]:
+        """Paths matching pathspecs in the index, or at a commit."""
         if rev is None:
-            out = self.run('ls-files', '-z', '--', pattern)
+            out = self.run('ls-files', '-z', '--', *patterns)
         else:
-            out = self.run('ls-tree', '-r', '-z', '--name-only', '--full-tree', rev, '--', pattern)
+            out = self.run('ls-tree', '-r', '-z', '--name-only', '--full-tree', rev, '--', *patterns)
         return [p for p in out.split('\0') if p]
+
+    def working_configs(self) -> list[str]:
+        """Adapter configs of the working tree: tracked, or untracked and not ignored."""
+        out = self.run('ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', *CONFIGS)
+        return sorted({p for p in out.split('\0') if p})
 
     def _chunked(self, command: tuple[str, ...], paths: Iterable[str]) -> str:
         """Run a command over many literal paths, a few thousand per process."""
@@ -263,7 +269,7 @@ class Repo:
 
     def staged_renames(self, against: str) -> dict[str, tuple[str, int]]:
         """new path -> (old path, similarity) for configs the index renamed relative to a commit."""
-        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', against, '--', CONFIG_GLOB)
+        out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z', against, '--', *CONFIGS)
         return {
             new: (old, int(status[1:] or 100))
             for status, old, new in _name_status(out) if status[:1] in ('R', 'C')
@@ -274,7 +280,7 @@ class Repo:
         if against is None:
             return self.tracked()
         out = self.run('diff', '--cached', '-M', '--name-status', '--no-ext-diff', '-z',
-                       '--diff-filter=ACMRT', against, '--', CONFIG_GLOB)
+                       '--diff-filter=ACMRT', against, '--', *CONFIGS)
         return [new for _, _, new in _name_status(out)]
 
     def read(self, names: list[str], convert: Callable[[Blob], T]) -> list[T]:
@@ -315,7 +321,7 @@ class Repo:
         if since is not None:
             args.append('--since=' + since)
         args += revisions
-        args += ['--', *(paths or (CONFIG_GLOB,))]
+        args += ['--', *(paths or CONFIGS)]
         with tempfile.TemporaryFile() as errors:
             process = spawn(self.root, args, stderr=errors, env=self.env)
             with process:

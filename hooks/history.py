@@ -16,21 +16,28 @@ import dataclasses
 import os
 import re
 from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import NamedTuple
 
+from adapter_guard import lock
 from adapter_guard import rewrites
 from adapter_guard.checks.base_model import acceptable
 from adapter_guard.checks.base_model import names_a_model
 from adapter_guard.errors import PolicyError
+from adapter_guard.errors import UsageError
 from adapter_guard.findings import Finding
 from adapter_guard.gitlog import Change
 from adapter_guard.gitlog import Commit
 from adapter_guard.gitlog import TRAILER
 from adapter_guard.gitrepo import Blob
+from adapter_guard.gitrepo import CONFIGS
 from adapter_guard.gitrepo import is_null
+from adapter_guard.gitrepo import literal
 from adapter_guard.gitrepo import Oversized
 from adapter_guard.gitrepo import Repo
 from adapter_guard.jsonload import Document
+from adapter_guard.lock import Lock
+from adapter_guard.lock import LOCK_FILE
 from adapter_guard.policy import Policy
 from adapter_guard.rewrites import BaseModel
 from adapter_guard.rewrites import show
@@ -62,6 +69,8 @@ class Judge:
     root: str
     label: str = ''              # where the checked content is: 'staged', 'at <rev>', '' (working tree)
     trailer_ready: bool = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
+    # commit sha ('' for the content being checked) -> the lock before and after it, where it changed
+    locks: Mapping[str, tuple[Lock | None, Lock | None]] = dataclasses.field(default_factory=dict)
 
 
 class Assessment(NamedTuple):
@@ -93,10 +102,19 @@ def assess(step: Step, target: Target, judge: Judge, trailers: tuple[str, ...]) 
     for rewrite in rewrites.rewrites(step.old, step.new):
         if repair:
             continue  # a local path, null or invalid id replaced by an allowed Hub id
-        how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts) if new_ok else None
+        how = _acknowledged(step, rewrite, judge, trailers) if new_ok else None
         if how is None:
             findings.append(_finding(step, target, judge, rewrite, trailers, new_ok))
     return Assessment(findings, how, repair)
+
+
+def _acknowledged(step: Step, rewrite: rewrites.Rewrite, judge: Judge, trailers: tuple[str, ...]) -> str | None:
+    """'trailer', 'policy' or 'lock': how an intended change was made explicit, if it was."""
+    assert step.old is not None and step.new is not None
+    how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts)
+    if how is None and step.commit.sha in judge.locks and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new):
+        how = 'lock'
+    return how
 
 
 _SHALLOW_REMEDY = '; fetch the full history (fetch-depth: 0), or set history-since to a commit sha in this clone'
@@ -121,7 +139,7 @@ def _finding(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite
         message += f'; the {TRAILER} trailer names {named[0]!r}, the file says {wanted!r}'
     return Finding(
         target.path, rewrite.code, message + '; ' + _remedy(step, target, judge, rewrite, new_ok, wanted),
-        line=line, column=column, commit=commit, previous=rewrite.previous,
+        (rewrite.key,), 'key', line=line, column=column, commit=commit, previous=rewrite.previous,
         fixable=commit is None and target.fixable and _restorable(step, target, judge, rewrite),
     )
 
@@ -171,13 +189,14 @@ def blob_state(blob: Blob) -> State:
     return rewrites.state_of(blob)
 
 
-def read_history(repo: Repo, revisions: list[str], *, since: str | None = None,
-                 paths: tuple[str, ...] = ()) -> tuple[Iterator[Commit], dict[str, State]]:
+def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
+                 locks: dict[str, tuple[str, str]] | None = None) -> tuple[Iterator[Commit], dict[str, State]]:
     """Commits oldest first, and the state of every blob they hold, filled in as they stream.
 
     git log, git cat-file and the caller run at the same time: a commit is
     handed on as soon as its blobs have been read, and only each blob's
-    parsed base model is kept, never its bytes.
+    parsed base model is kept, never its bytes.  Changes of the lock are
+    taken out of the commits and put in ``locks`` (commit -> old and new blob).
     """
     values: dict[str, State] = {}
 
@@ -187,7 +206,8 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None,
         pending: collections.deque[tuple[Commit, int]] = collections.deque()
         done = 0
         try:
-            for commit in repo.log(revisions, since=since, paths=paths, oldest_first=True):
+            for commit in repo.log(revisions, since=since, paths=paths or (*CONFIGS, literal(LOCK_FILE)), oldest_first=True):
+                commit = _take_lock(commit, locks)
                 wanted = [b for c in commit.changes for b in (*c.old_blobs, c.new_blob)
                           if not is_null(b) and b not in asked]
                 asked.update(wanted)
@@ -207,9 +227,37 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None,
     return commits(), values
 
 
+def _take_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit:
+    """The commit's config changes; its change of the lock goes to ``locks``."""
+    configs = tuple(c for c in commit.changes if c.path != LOCK_FILE)
+    if len(configs) == len(commit.changes):
+        return commit
+    if locks is not None:
+        (change,) = [c for c in commit.changes if c.path == LOCK_FILE]
+        locks[commit.sha] = (change.old_blobs[0] if len(change.old_blobs) == 1 else '', change.new_blob)
+    return commit._replace(changes=configs)
+
+
+def read_locks(repo: Repo, blobs: dict[str, tuple[str, str]]) -> dict[str, tuple[Lock | None, Lock | None]]:
+    """Each commit's lock before and after, parsed; a lock that cannot be read acknowledges nothing."""
+    ids = sorted({b for pair in blobs.values() for b in pair if b and not is_null(b)})
+    parsed = dict(zip(ids, repo.read(ids, lock_or_none)))
+    return {sha: (parsed.get(old), parsed.get(new)) for sha, (old, new) in blobs.items()}
+
+
+def lock_or_none(blob: Blob) -> Lock | None:
+    if not isinstance(blob, bytes):
+        return None
+    try:
+        return lock.parse(blob)
+    except UsageError:
+        return None
+
+
 def walk(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
-         known: dict[tuple[str, str], Known] | None = None) -> tuple[Iterator[Step], Walk]:
-    commits, values = read_history(repo, revisions, since=since, paths=paths)
+         known: dict[tuple[str, str], Known] | None = None,
+         locks: dict[str, tuple[str, str]] | None = None) -> tuple[Iterator[Step], Walk]:
+    commits, values = read_history(repo, revisions, since=since, paths=paths, locks=locks)
     walker = Walk(values, known=known, edge=repo.shallow_commits())
     return walker.steps(commits), walker
 
@@ -295,7 +343,8 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
         revisions, before = [to_sha, '--not', f'--remotes={not_on}'], [f'--remotes={not_on}']
     else:
         revisions, before = [to_sha], []
-    commits, values = read_history(repo, revisions)
+    locks: dict[str, tuple[str, str]] = {}
+    commits, values = read_history(repo, revisions, locks=locks)
     commits_list = list(commits)
     needs = _first_unreadable(commits_list, values) if before else set()
     findings: list[Finding] = []
@@ -306,7 +355,7 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
         commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs)) for c in commits_list]
     known = _seed(repo, before, needs) if needs and not repo.shallow else None
     walker = Walk(values, known=known, edge=repo.shallow_commits())
-    return findings + _judge_lines(walker, walker.steps(commits_list), by_path, judge)
+    return findings + _judge_lines(repo, walker, walker.steps(commits_list), by_path, judge, locks)
 
 
 def _first_unreadable(commits: list[Commit], values: dict[str, State]) -> set[str]:
@@ -324,12 +373,14 @@ def _first_unreadable(commits: list[Commit], values: dict[str, State]) -> set[st
     return needs
 
 
-def _judge_lines(walker: Walk, steps: Iterator[Step], by_path: dict[str, Target], judge: Judge) -> list[Finding]:
+def _judge_lines(repo: Repo, walker: Walk, steps: Iterator[Step], by_path: dict[str, Target], judge: Judge,
+                 locks: dict[str, tuple[str, str]]) -> list[Finding]:
     """Judge the steps of the adapters whose line ends at a target's path."""
     kept: dict[int, list[Step]] = collections.defaultdict(list)
     for step in steps:
         if step.kind == 'beyond-history' or (step.old is not None and step.new is not None and step.old != step.new):
             kept[step.line].append(step)
+    judge = dataclasses.replace(judge, locks={**judge.locks, **read_locks(repo, locks)})
     findings = []
     for relpath, target in by_path.items():
         line = walker.lines.get(relpath)
@@ -367,5 +418,6 @@ def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     revisions, since, incomplete = bound(repo, judge.policy)
     if incomplete:
         return [missing(t, incomplete + _SHALLOW_REMEDY) for t in targets]
-    steps, walker = walk(repo, revisions, since=since)
-    return _judge_lines(walker, steps, {t.relpath: t for t in targets}, judge)
+    locks: dict[str, tuple[str, str]] = {}
+    steps, walker = walk(repo, revisions, since=since, locks=locks)
+    return _judge_lines(repo, walker, steps, {t.relpath: t for t in targets}, judge, locks)

@@ -15,7 +15,7 @@ from adapter_guard.errors import UsageError
 from adapter_guard.options import Options
 from adapter_guard.rules import RULES
 
-COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'demo')
+COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'lock', 'demo')
 
 
 def _codes(value: str) -> frozenset[str]:
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     from adapter_guard.commands import commit_msg
     from adapter_guard.commands import demo
     from adapter_guard.commands import init
+    from adapter_guard.commands import lock
 
     parser = argparse.ArgumentParser(
         prog='adapter-guard',
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         ('commit-msg', commit_msg, 'check staged configs with the commit message (the commit-msg hook)'),
         ('audit', audit, 'the base-model timeline of every adapter in the history'),
         ('init', init, 'write a starter policy for an existing repository'),
+        ('lock', lock, 'write adapter-guard.lock: the base model of every adapter, trusted without history'),
         ('demo', demo, 'show the problem and the hook in a throwaway repository'),
     ):
         sub = commands.add_parser(name, help=text, description=(module.__doc__ or '').strip())

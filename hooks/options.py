@@ -25,11 +25,16 @@ class Options:
     # init
     force: bool = False
     output: str | None = None
+    with_lock: bool = False
+    # lock
+    update: tuple[str, ...] = ()
+    dry_run: bool = False
 
     @classmethod
     def from_namespace(cls, namespace: argparse.Namespace) -> Options:
         names = {field.name for field in dataclasses.fields(cls)}
         values = {k: v for k, v in vars(namespace).items() if k in names and v is not None}
-        if 'paths' in values:
-            values['paths'] = tuple(values['paths'])
+        for name in ('paths', 'update'):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)

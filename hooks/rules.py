@@ -39,6 +39,9 @@ RULES = {
         Rule('AG301', 'error', 'base_model_name_or_path rewritten'),
         Rule('AG302', 'error', 'revision rewritten'),
         Rule('AG303', 'error', 'history missing: shallow, grafted or not a repository'),
+        Rule('AG304', 'error', 'base model differs from adapter-guard.lock'),
+        Rule('AG305', 'error', 'adapter config has no entry in adapter-guard.lock'),
+        Rule('AG306', 'warning', 'adapter-guard.lock entry has no adapter config'),
         # beside the config
         Rule('AG401', 'error', 'model card disagrees with the config'),
         Rule('AG402', 'error', 'weights disagree with the config'),

@@ -16,8 +16,9 @@ from tests.util import RESOURCES
 RULE_DIR = RESOURCES / 'rules'
 # a file, or a folder with adapter_config.json and what PEFT writes beside it
 EXAMPLES = sorted(RULE_DIR.glob('*/*/*.json')) + sorted(RULE_DIR.glob('*/*/*/adapter_config.json'))
-# Rules whose examples need git history live in tests/history_test.py.
-NOT_STATIC = frozenset(('AG301', 'AG302', 'AG303'))
+# Rules whose examples need git history live in tests/history_test.py and tests/holes_test.py;
+# those that need a lock at a repository root, in tests/lock_test.py.
+NOT_STATIC = frozenset(('AG301', 'AG302', 'AG303', 'AG304', 'AG305', 'AG306'))
 
 
 def _parts(path: Path) -> tuple[Path, str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from adapter_guard.lock import Lock
 from adapter_guard.policy import Rules
 
 
@@ -14,3 +15,4 @@ class Context(NamedTuple):
     root: str     # repository root (or the working directory outside git)
     relpath: str  # the config's path relative to root, with forward slashes
     rules: Rules  # the policy in force for this config
+    lock: Lock | None = None  # adapter-guard.lock, when the repository has one

@@ -50,12 +50,13 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None,
     revisions, date, incomplete = history.bound(repo, team_policy, since)
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
-    steps, walker = history.walk(repo, revisions, since=date)
+    locks: dict[str, tuple[str, str]] = {}
+    steps, walker = history.walk(repo, revisions, since=date, locks=locks)
     by_line: dict[int, list[Step]] = collections.defaultdict(list)
     for step in steps:
         if step.kind != 'changed' or step.old != step.new:  # an edit that leaves the base model alone is no event
             by_line[step.line].append(step)
-    judge = history.Judge(team_policy, repo.root)
+    judge = history.Judge(team_policy, repo.root, locks=history.read_locks(repo, locks))
     report: list[Timeline] = []
     findings: list[Finding] = []
     for line in sorted(by_line, key=lambda n: by_line[n][-1].path):

@@ -16,6 +16,7 @@ its own); a path in no repository has no history to check (AG303).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from adapter_guard import fix
 from adapter_guard import gitrepo
 from adapter_guard import history
 from adapter_guard import hookenv
+from adapter_guard import lock
 from adapter_guard import policy
 from adapter_guard.checker import check_content
 from adapter_guard.checker import finish
@@ -39,6 +41,7 @@ from adapter_guard.history import Target
 from adapter_guard.options import Options
 from adapter_guard.policy import Policy
 from adapter_guard.report import REPORTERS
+from adapter_guard.rewrites import base_model_of
 from adapter_guard.sources import GitSource
 from adapter_guard.sources import Source
 
@@ -145,6 +148,7 @@ class _Group:
 
     def check(self) -> tuple[list[Finding], list[Target]]:
         team_policy = self._policy()
+        self.lock = self._lock()
         selection = Selection(self.options.select, self.options.ignore)
         paths = self._paths()
         relpaths = [discover.relative_to(p, self.root) for p in paths]
@@ -159,7 +163,7 @@ class _Group:
                 found = [Finding(path, 'AG005', _SYMLINK, line=1, column=1)]
                 targets.append(Target(path, relpath, content, None))
             else:
-                loaded = check_content(path, content.raw, Context(self.root, relpath, rules))
+                loaded = check_content(path, content.raw, Context(self.root, relpath, rules, self.lock))
                 found = loaded.findings
                 safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
                 targets.append(Target(path, relpath, content, loaded.document, safe))
@@ -167,6 +171,8 @@ class _Group:
             findings += finish(found, rules, selection)
         for finding in self._history(team_policy, targets):
             findings += finish([finding], rules_of[finding.path], selection)
+        if self.lock is not None and self.whole:
+            findings += finish(self._stale(), team_policy.rules, selection)
         if self.committing and self.trailers is None and self.trailer_ready:
             findings = _defer(findings)  # the message, and its trailer, exist only at the commit-msg stage
         return findings, targets
@@ -181,24 +187,42 @@ class _Group:
             _note_unstaged_policy(self.source)
         return found
 
+    def _lock(self) -> lock.Lock | None:
+        data = self.source.read(lock.LOCK_FILE)
+        return None if data is None else lock.parse(data, _named(lock.LOCK_FILE, self.source.label))
+
     def _paths(self) -> list[str]:
         """The configs to check; a policy or lock file at the root stands for every config."""
-        configs, whole = [], False
+        configs, self.whole = [], bool(self.push)
         for path in self.paths:
-            if os.path.basename(path) in discover.ROOT_FILES and \
-                    discover.relative_to(path, self.root) in discover.ROOT_FILES:
-                whole = True
-            elif os.path.basename(path) != 'pyproject.toml':
+            if os.path.basename(path) in discover.ROOT_FILES:
+                self.whole = self.whole or discover.relative_to(path, self.root) in discover.ROOT_FILES
+            else:
                 configs.append(path)
-        if whole or self.push:
+        if self.whole:
             configs += self._every_config()
         return list(dict.fromkeys(configs))
+
+    def _stale(self) -> list[Finding]:
+        """AG306: lock entries whose config is gone."""
+        assert self.lock is not None
+        present = {discover.relative_to(p, self.root) for p in self._every_config()}
+        where = os.path.relpath(os.path.join(self.root, lock.LOCK_FILE))
+        return [
+            Finding(where, 'AG306', f'the entry for {path} has no adapter config: run `adapter-guard lock` to drop it',
+                    line=self.lock.lines.get(path, 1), column=1)
+            for path in sorted(self.lock.entries) if path not in present
+        ]
 
     def _every_config(self) -> list[str]:
         prefix = os.path.relpath(self.root)
         if isinstance(self.source, GitSource):
-            return [os.path.join(prefix, p) for p in self.source.git.tracked(rev=self.source.rev)]
-        return discover.search(prefix)
+            found = self.source.git.tracked(rev=self.source.rev)
+        elif self.repo is not None:
+            found = self.repo.working_configs()
+        else:
+            return discover.search(prefix, (discover.CONFIG_NAME,))
+        return [os.path.normpath(os.path.join(prefix, p)) for p in found]
 
     def _history(self, team_policy: Policy, targets: list[Target]) -> list[Finding]:
         if self.options.no_history or not targets:
@@ -208,13 +232,25 @@ class _Group:
         repo = self.repo
         judge = Judge(team_policy, self.root, self.source.label, self.trailer_ready)
         if self.ranged:
-            return history.commit_range(repo, *self.ranged, targets, judge)
-        if self.push:
-            return history.commit_range(repo, gitrepo.NULL_SHA, self.push.local_ref, targets, judge,
-                                        not_on=self.push.remote)
-        parents = self._parents()
-        findings, unchanged = history.staged(repo, targets, judge, parents=parents, trailers=self.trailers or ())
-        return findings + history.all_files(repo, unchanged, judge)
+            findings = history.commit_range(repo, *self.ranged, targets, judge)
+        elif self.push:
+            findings = history.commit_range(repo, gitrepo.NULL_SHA, self.push.local_ref, targets, judge,
+                                            not_on=self.push.remote)
+        else:
+            parents = self._parents()
+            if parents:  # the lock's change between the parent and what is checked acknowledges a change
+                (before,) = repo.read([f'{parents[0]}:{lock.LOCK_FILE}'], history.lock_or_none)
+                judge = dataclasses.replace(judge, locks={'': (before, self.lock)})
+            findings, unchanged = history.staged(repo, targets, judge, parents=parents, trailers=self.trailers or ())
+            findings += history.all_files(repo, unchanged, judge)
+        return [f for f in findings if not (f.code == 'AG303' and f.path in self._locked(targets))]
+
+    def _locked(self, targets: list[Target]) -> set[str]:
+        """Configs that match their lock entry: trusted without history."""
+        if self.lock is None:
+            return set()
+        return {t.path for t in targets if t.document is not None
+                and self.lock.matches(t.relpath, base_model_of(t.document.data))}
 
     def _parents(self) -> list[str]:
         """What the content is compared with: the parents of the commit being made, else HEAD."""
@@ -240,6 +276,10 @@ class _Lazy:
 
 _SYMLINK = ('adapter_config.json is a symbolic link: PEFT never writes one, and a link hides the content '
             'from review and from history; commit the file itself')
+
+
+def _named(name: str, label: str) -> str:
+    return f'{name} ({label})' if label else name
 
 
 def _note_unstaged_policy(source: Source) -> None:

@@ -20,6 +20,7 @@ from adapter_guard import rewrites
 from adapter_guard.errors import UsageError
 from adapter_guard.fix import write_atomically
 from adapter_guard.checks.base_model import names_a_model
+from adapter_guard.commands import lock as lock_command
 from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.localpath import local_path_reason
 from adapter_guard.options import Options
@@ -28,6 +29,8 @@ from adapter_guard.options import Options
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--force', action='store_true', help='overwrite an existing policy file')
     parser.add_argument('--output', metavar='FILE', help=f'where to write (default: {policy.POLICY_FILE} at the repository root)')
+    parser.add_argument('--lock', action='store_true', dest='with_lock',
+                        help='also write adapter-guard.lock (see `adapter-guard lock`)')
 
 
 def _toml(value: str) -> str:
@@ -36,7 +39,7 @@ def _toml(value: str) -> str:
 
 def starter_policy(repo: gitrepo.Repo) -> tuple[str, int, int, list[str]]:
     """(text, allowed ids, accepted changes, configs whose base model is not a Hub id)."""
-    tracked = [p for p in repo.run('ls-files', '-z', '--', gitrepo.CONFIG_GLOB).split('\0') if p]
+    tracked = repo.tracked()
     current = dict(zip(tracked, repo.read([f':{p}' for p in tracked], history.blob_state)))
     allow = sorted({
         v.base for v in current.values()
@@ -112,4 +115,6 @@ def run(args: Options) -> int:
     if not_hub:
         print(f'{len(not_hub)} config(s) do not name an allowed Hub id yet: run `adapter-guard check` to see why',
               file=sys.stderr)
+    if args.with_lock:
+        return lock_command.write(repo)
     return 0
