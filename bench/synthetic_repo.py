@@ -7,7 +7,8 @@ rewrites (lora_dropout, r and lora_alpha, the order of target_modules,
 peft_version), a few renames of an adapter folder, and at K chosen commits a
 rewrite of one adapter's base_model_name_or_path, to a local path
 (/mnt/models/<name>, what PEFT writes after loading a downloaded copy) or to
-another Hub id.  <out>.manifest.json lists each known rewrite with the full
+another Hub id (and a local path to another local path: a local path back to
+a Hub id is a repair, not a rewrite).  <out>.manifest.json lists each known rewrite with the full
 commit sha, the path at that time, and the old and new value.
 
 --replacements R (default 0) adds R commits that delete one adapter and add
@@ -61,11 +62,18 @@ def _edit(rng: random.Random, config: dict[str, Any]) -> None:
 
 
 def _rewrite(rng: random.Random, config: dict[str, Any]) -> None:
+    """A rewrite: a Hub id to a local copy or another Hub id; a local path to another one.
+
+    (A local path back to a Hub id would be a repair, which is not a rewrite.)
+    """
     old = config['base_model_name_or_path']
-    if rng.random() < 0.6 and not old.startswith('/'):
+    other = rng.choice([b[0] for b in BASE_MODELS if b[0] != old and b[0].rsplit('/', 1)[-1] not in old])
+    if old.startswith('/'):
+        config['base_model_name_or_path'] = f'/data/checkpoints/{other.rsplit("/", 1)[-1]}'
+    elif rng.random() < 0.6:
         config['base_model_name_or_path'] = f'/mnt/models/{old.rsplit("/", 1)[-1]}'
     else:
-        config['base_model_name_or_path'] = rng.choice([b[0] for b in BASE_MODELS if b[0] != old])
+        config['base_model_name_or_path'] = other
 
 
 def stream(commits: int, adapters: int, rewrites: int, seed: int, replacements: int = 0) -> tuple[

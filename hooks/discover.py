@@ -51,25 +51,54 @@ def search(directory: str, names: tuple[str, ...] = (CONFIG_NAME, LOCK_FILE)) ->
     return found
 
 
-def repository_roots(paths: list[str], main_root: str | None) -> list[str | None]:
-    """The work tree each path belongs to: the nearest folder with a .git entry; None outside any.
+def locate(paths: list[str], main_root: str | None) -> list[tuple[str | None, str]]:
+    """(work tree, path relative to it) of each path; (None, path relative to the working directory) outside any.
 
-    ``main_root`` is the repository the tool runs in (it may have no .git
-    entry: GIT_DIR and GIT_WORK_TREE); a submodule or another clone inside it
-    is a repository of its own.
+    The work tree is the nearest folder with a .git entry; ``main_root`` is
+    the repository the tool runs in (it may have no .git entry: GIT_DIR and
+    GIT_WORK_TREE).  A submodule or another clone inside it is a repository
+    of its own.  Folders are resolved through symbolic links as git resolves
+    them, each folder once; the file name itself never is.
     """
-    cache: dict[str, str | None] = {}
+    real = _RealDirs()
+    roots: dict[str, str | None] = {}
 
     def root_of(directory: str) -> str | None:
-        if directory not in cache:
+        if directory not in roots:
             parent = os.path.dirname(directory)
             if directory == main_root or os.path.lexists(os.path.join(directory, '.git')):
-                cache[directory] = directory
+                roots[directory] = directory
             else:
-                cache[directory] = None if parent == directory else root_of(parent)
-        return cache[directory]
+                roots[directory] = None if parent == directory else root_of(parent)
+        return roots[directory]
 
-    return [root_of(os.path.realpath(os.path.dirname(os.path.abspath(p)))) for p in paths]
+    here = real(os.getcwd())
+    located = []
+    for path in paths:
+        directory = real(os.path.dirname(os.path.abspath(path)))
+        root = root_of(directory) if main_root is not None else None
+        full = os.path.join(directory, os.path.basename(path))
+        located.append((root, os.path.relpath(full, root or here).replace(os.sep, '/')))
+    return located
+
+
+class _RealDirs:
+    """os.path.realpath for folders, with one lstat per folder however many files share it."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, directory: str) -> str:
+        found = self._cache.get(directory)
+        if found is None:
+            parent, name = os.path.split(directory)
+            if not name or parent == directory:
+                found = directory
+            else:
+                full = os.path.join(self(parent), name)
+                found = os.path.realpath(full) if os.path.islink(full) else full
+            self._cache[directory] = found
+        return found
 
 
 def relative_to(path: str, root: str) -> str:

@@ -30,8 +30,9 @@ from adapter_guard.gitlog import Commit
 
 T = TypeVar('T')
 NULL_SHA = '0' * 40
-# every adapter config: git's pathspec globs let '*' cross '/', so this is any depth
-CONFIGS = ('adapter_config.json', '*/adapter_config.json')
+CONFIG_NAME = 'adapter_config.json'
+# every adapter config: git's pathspec globs let '*' cross '/', so this is any depth (not for ls-tree)
+CONFIGS = (CONFIG_NAME, '*/' + CONFIG_NAME)
 SYMLINK = '120000'
 GITLINK = '160000'  # a submodule
 _SHA = re.compile(r'[0-9a-f]{40}(?:[0-9a-f]{24})?')
@@ -225,34 +226,42 @@ class Repo:
 
     def tree_entries(self, rev: str, paths: Iterable[str]) -> dict[str, Entry]:
         """path -> (mode, id) at a commit, for the paths it has."""
-        out = self._chunked(('ls-tree', '-z', '--full-tree', rev, '--'), paths)
+        wanted = set(paths)
+        if len(wanted) > 50:  # git matches many literal pathspecs slowly: list the tree, keep the wanted
+            out = self.run('ls-tree', '-r', '-z', '--full-tree', rev)
+        else:
+            out = self._chunked(('ls-tree', '-r', '-z', '--full-tree', rev, '--'), wanted)
         entries = {}
         for record in out.split('\0'):
             meta, _, path = record.partition('\t')
-            if path:
+            if path in wanted:
                 mode, _, blob = meta.split(' ')
                 entries[path] = Entry(mode, blob)
         return entries
 
     def index_entries(self, paths: Iterable[str]) -> dict[str, Entry]:
         """path -> (mode, id) in the index being committed (GIT_INDEX_FILE); merged entries only."""
-        out = self._chunked(('ls-files', '-s', '-z', '--'), paths)
+        wanted = set(paths)
+        if len(wanted) > 50:
+            out = self.run('ls-files', '-s', '-z', '--', *CONFIGS)
+        else:
+            out = self._chunked(('ls-files', '-s', '-z', '--'), wanted)
         entries = {}
         for record in out.split('\0'):
             meta, _, path = record.partition('\t')
-            if path:
+            if path in wanted:
                 mode, blob, stage = meta.split(' ')
                 if stage == '0':
                     entries[path] = Entry(mode, blob)
         return entries
 
-    def tracked(self, patterns: tuple[str, ...] = CONFIGS, rev: str | None = None) -> list[str]:
-        """Paths matching pathspecs in the index, or at a commit."""
+    def tracked(self, rev: str | None = None) -> list[str]:
+        """Adapter configs in the index, or at a commit."""
         if rev is None:
-            out = self.run('ls-files', '-z', '--', *patterns)
-        else:
-            out = self.run('ls-tree', '-r', '-z', '--name-only', '--full-tree', rev, '--', *patterns)
-        return [p for p in out.split('\0') if p]
+            out = self.run('ls-files', '-z', '--', *CONFIGS)
+        else:  # ls-tree matches paths by prefix only, never by glob
+            out = self.run('ls-tree', '-r', '-z', '--name-only', '--full-tree', rev)
+        return [p for p in out.split('\0') if p == CONFIG_NAME or p.endswith('/' + CONFIG_NAME)]
 
     def working_configs(self) -> list[str]:
         """Adapter configs of the working tree: tracked, or untracked and not ignored."""

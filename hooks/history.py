@@ -189,16 +189,32 @@ def blob_state(blob: Blob) -> State:
     return rewrites.state_of(blob)
 
 
+class States(dict[str, State]):
+    """Blob id -> state, read ahead while history streams; a blob not read ahead is read when asked for."""
+
+    def __init__(self, repo: Repo) -> None:
+        super().__init__()
+        self._repo = repo
+
+    def __missing__(self, blob: str) -> State:
+        (state,) = self._repo.read([blob], blob_state)
+        self[blob] = state
+        return state
+
+
 def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
-                 locks: dict[str, tuple[str, str]] | None = None) -> tuple[Iterator[Commit], dict[str, State]]:
+                 locks: dict[str, tuple[str, str]] | None = None,
+                 new_adapters: bool = True) -> tuple[Iterator[Commit], dict[str, State]]:
     """Commits oldest first, and the state of every blob they hold, filled in as they stream.
 
     git log, git cat-file and the caller run at the same time: a commit is
     handed on as soon as its blobs have been read, and only each blob's
     parsed base model is kept, never its bytes.  Changes of the lock are
     taken out of the commits and put in ``locks`` (commit -> old and new blob).
+    Without ``new_adapters`` the first version of a file (nothing to compare
+    it with yet) is not read ahead.
     """
-    values: dict[str, State] = {}
+    values = States(repo)
 
     def commits() -> Iterator[Commit]:
         reader = repo.cat_file(blob_state)
@@ -208,8 +224,7 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
         try:
             for commit in repo.log(revisions, since=since, paths=paths or (*CONFIGS, literal(LOCK_FILE)), oldest_first=True):
                 commit = _take_lock(commit, locks)
-                wanted = [b for c in commit.changes for b in (*c.old_blobs, c.new_blob)
-                          if not is_null(b) and b not in asked]
+                wanted = [b for c in commit.changes for b in _blobs(c, new_adapters) if b not in asked]
                 asked.update(wanted)
                 pending.append((commit, reader.ask(wanted) if wanted else reader.asked))
                 while done < len(reader.answers):
@@ -225,6 +240,13 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
             yield pending.popleft()[0]
 
     return commits(), values
+
+
+def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:
+    """The blobs of a change worth reading ahead."""
+    yield from (b for b in change.old_blobs if not is_null(b))
+    if not is_null(change.new_blob) and (new_adapters or not all(is_null(b) for b in change.old_blobs)):
+        yield change.new_blob
 
 
 def _take_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit:
@@ -255,10 +277,11 @@ def lock_or_none(blob: Blob) -> Lock | None:
 
 
 def walk(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
-         known: dict[tuple[str, str], Known] | None = None,
-         locks: dict[str, tuple[str, str]] | None = None) -> tuple[Iterator[Step], Walk]:
-    commits, values = read_history(repo, revisions, since=since, paths=paths, locks=locks)
-    walker = Walk(values, known=known, edge=repo.shallow_commits())
+         known: dict[tuple[str, str], Known] | None = None, locks: dict[str, tuple[str, str]] | None = None,
+         new_adapters: bool = True) -> tuple[Iterator[Step], Walk]:
+    """Every step of the history; without ``new_adapters`` a new adapter's first step has no value (judging needs none)."""
+    commits, values = read_history(repo, revisions, since=since, paths=paths, locks=locks, new_adapters=new_adapters)
+    walker = Walk(values, known=known, edge=repo.shallow_commits(), new_adapters=new_adapters)
     return walker.steps(commits), walker
 
 
@@ -266,7 +289,7 @@ def _seed(repo: Repo, revisions: list[str], paths: set[str]) -> dict[tuple[str, 
     """What these paths held before a bounded walk starts: their whole earlier history."""
     if not paths:
         return {}
-    steps, walker = walk(repo, revisions, paths=tuple(sorted(paths)))
+    steps, walker = walk(repo, revisions, paths=tuple(sorted(paths)), new_adapters=False)
     collections.deque(steps, maxlen=0)
     return walker.known
 
@@ -419,5 +442,5 @@ def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     if incomplete:
         return [missing(t, incomplete + _SHALLOW_REMEDY) for t in targets]
     locks: dict[str, tuple[str, str]] = {}
-    steps, walker = walk(repo, revisions, since=since, locks=locks)
+    steps, walker = walk(repo, revisions, since=since, locks=locks, new_adapters=False)
     return _judge_lines(repo, walker, steps, {t.relpath: t for t in targets}, judge, locks)

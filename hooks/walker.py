@@ -98,8 +98,11 @@ class Walk:
     """
 
     def __init__(self, values: Mapping[str, State], *, known: Mapping[tuple[str, str], Known] | None = None,
-                 edge: frozenset[str] = frozenset()) -> None:
+                 edge: frozenset[str] = frozenset(), new_adapters: bool = True) -> None:
         self.values = values
+        # False: a brand-new adapter's first version is not looked at (nothing to compare it with);
+        # its step says new=None, and the version is read later only if a change starts from it
+        self.new_adapters = new_adapters
         self.known: dict[tuple[str, str], Known] = dict(known or {})
         self.edge = edge
         self.lines: dict[str, int] = {}  # current path -> adapter line
@@ -117,7 +120,10 @@ class Walk:
             return Unreadable('a symbolic link')
         if mode == '160000':
             return Unreadable('a submodule')
-        return self.values.get(blob, Unreadable('not in this clone'))
+        try:
+            return self.values[blob]  # a mapping may read a blob it was not given in advance
+        except KeyError:
+            return Unreadable('not in this clone')
 
     def before(self, path: str, blob: str, mode: str) -> Known:
         """What ``path`` held as of one parent's version (blob)."""
@@ -142,6 +148,8 @@ class Walk:
         return steps
 
     def _step(self, commit: Commit, change: Change, known: Known) -> Step:
+        if not known.values and not self.new_adapters and not is_null(change.new_blob):
+            return Step(commit, 'added', change.path, change.old_path, None, None, (), self._line(change))
         new = self.state(change.new_blob, change.new_mode)
         line = self._line(change)
         old = known.values[0] if known.values else None

@@ -496,3 +496,25 @@ def _framework_commit(repo: Path, *args: str, env: dict[str, str] | None = None)
     """git commit through pre-commit's hooks; stdout holds all the output."""
     return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env={**os.environ, **OFFLINE, **(env or {})})
+
+
+# -- scale: no shortcut for many configs may skip a history -----------------------------------------------
+
+def test_many_configs_keep_their_history_checked(repo: Path, run) -> None:
+    """Above 50 paths git is asked differently (one listing instead of one pathspec each)."""
+    for n in range(60):
+        write_config(repo / f'adapters/a{n:02d}')
+    git('add', '-A')
+    commit('sixty adapters')
+    base = head()
+    write_config(repo / 'adapters/a42', base_model_name_or_path=OTHER)
+    commit('silent move', '-a')
+    moved = head()
+    for args in (('adapters',), ('adapters', '--from-ref', base, '--to-ref', 'HEAD')):
+        assert [f['commit'] for f in _ag301(run(*args, '--format', 'json').findings)] == [moved]
+    write_config(repo / 'adapters/a07', base_model_name_or_path=LOCAL)
+    git('add', '-A')
+    install_git_hooks(repo)
+    result = try_commit(repo, '-m', 'staged', '--', *(f'adapters/a{n:02d}/adapter_config.json' for n in range(60)))
+    assert result.returncode != 0
+    assert 'adapters/a07/adapter_config.json:4:3: AG301' in out(result)

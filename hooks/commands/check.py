@@ -87,10 +87,9 @@ def check(options: Options, trailers: tuple[str, ...] | None = None) -> Result:
         raise UsageError('--fix works on the working tree, not on a commit range')
     paths = discover.expand(options.paths or ['.'])
     main = None if options.no_history else gitrepo.open_repo()
-    roots = discover.repository_roots(paths, main.root if main else None) if not options.no_history else [None] * len(paths)
-    groups: dict[str | None, list[str]] = {}
-    for path, root in zip(paths, roots):
-        groups.setdefault(root, []).append(path)
+    groups: dict[str | None, dict[str, str]] = {}
+    for path, (root, relpath) in zip(paths, discover.locate(paths, main.root if main else None)):
+        groups.setdefault(root, {})[path] = relpath
     findings: list[Finding] = []
     targets: list[Target] = []
     for root, members in groups.items():
@@ -120,12 +119,12 @@ def _refs(options: Options) -> tuple[str, str] | None:
 class _Group:
     """The configs of one repository (or of none), judged together."""
 
-    def __init__(self, options: Options, repo: gitrepo.Repo | None, root: str, paths: list[str], *,
+    def __init__(self, options: Options, repo: gitrepo.Repo | None, root: str, paths: dict[str, str], *,
                  in_main: bool, ranged: tuple[str, str] | None, trailers: tuple[str, ...] | None) -> None:
         self.options = options
         self.repo = repo
         self.root = root
-        self.paths = paths
+        self.paths = paths  # path -> relative to root
         self.trailers = trailers
         # the range and the commit being made belong to the repository the tool runs in
         self.ranged = ranged if in_main and repo is not None else None
@@ -150,8 +149,8 @@ class _Group:
         team_policy = self._policy()
         self.lock = self._lock()
         selection = Selection(self.options.select, self.options.ignore)
-        paths = self._paths()
-        relpaths = [discover.relative_to(p, self.root) for p in paths]
+        located = self._paths()
+        paths, relpaths = list(located), list(located.values())
         findings: list[Finding] = []
         targets: list[Target] = []
         rules_of = {}
@@ -191,22 +190,23 @@ class _Group:
         data = self.source.read(lock.LOCK_FILE)
         return None if data is None else lock.parse(data, _named(lock.LOCK_FILE, self.source.label))
 
-    def _paths(self) -> list[str]:
-        """The configs to check; a policy or lock file at the root stands for every config."""
-        configs, self.whole = [], bool(self.push)
-        for path in self.paths:
+    def _paths(self) -> dict[str, str]:
+        """The configs to check (path -> relative path); a policy or lock file at the root stands for every config."""
+        configs, self.whole = {}, bool(self.push)
+        for path, relpath in self.paths.items():
             if os.path.basename(path) in discover.ROOT_FILES:
-                self.whole = self.whole or discover.relative_to(path, self.root) in discover.ROOT_FILES
+                self.whole = self.whole or relpath in discover.ROOT_FILES
             else:
-                configs.append(path)
+                configs[path] = relpath
         if self.whole:
-            configs += self._every_config()
-        return list(dict.fromkeys(configs))
+            known = set(configs.values())
+            configs.update((path, relpath) for path, relpath in self._every_config() if relpath not in known)
+        return configs
 
     def _stale(self) -> list[Finding]:
         """AG306: lock entries whose config is gone."""
         assert self.lock is not None
-        present = {discover.relative_to(p, self.root) for p in self._every_config()}
+        present = {relpath for _, relpath in self._every_config()}
         where = os.path.relpath(os.path.join(self.root, lock.LOCK_FILE))
         return [
             Finding(where, 'AG306', f'the entry for {path} has no adapter config: run `adapter-guard lock` to drop it',
@@ -214,15 +214,16 @@ class _Group:
             for path in sorted(self.lock.entries) if path not in present
         ]
 
-    def _every_config(self) -> list[str]:
+    def _every_config(self) -> list[tuple[str, str]]:
+        """(path, relative path) of every config of the repository, as the source holds them."""
         prefix = os.path.relpath(self.root)
         if isinstance(self.source, GitSource):
             found = self.source.git.tracked(rev=self.source.rev)
         elif self.repo is not None:
             found = self.repo.working_configs()
         else:
-            return discover.search(prefix, (discover.CONFIG_NAME,))
-        return [os.path.normpath(os.path.join(prefix, p)) for p in found]
+            found = [os.path.relpath(p, prefix).replace(os.sep, '/') for p in discover.search(prefix, (discover.CONFIG_NAME,))]
+        return [(os.path.normpath(os.path.join(prefix, p)), p) for p in found]
 
     def _history(self, team_policy: Policy, targets: list[Target]) -> list[Finding]:
         if self.options.no_history or not targets:
