@@ -71,3 +71,18 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git('init', '-q', cwd=path)
     monkeypatch.chdir(path)
     return path
+
+
+@pytest.fixture
+def hooked(repo: Path) -> Path:
+    """One committed adapter (a/) and plain git hooks running this adapter-guard."""
+    from tests.util import commit
+    from tests.util import git
+    from tests.util import install_git_hooks
+    from tests.util import write_config
+
+    write_config(repo / 'a')
+    git('add', '.')
+    commit('add adapter')
+    install_git_hooks(repo)
+    return repo

@@ -26,16 +26,6 @@ LOCAL = '/mnt/models/Llama-2-7b-hf'
 OTHER = 'meta-llama/Llama-3.1-8B'
 
 
-@pytest.fixture
-def hooked(repo: Path) -> Path:
-    """A repository with one committed adapter (a/) and the hooks installed."""
-    write_config(repo / 'a')
-    git('add', '.')
-    commit('add adapter')
-    install_git_hooks(repo)
-    return repo
-
-
 def out(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout + result.stderr
 

@@ -70,16 +70,6 @@ UNREADABLE: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.fixture
-def hooked(repo: Path) -> Path:
-    """One committed adapter (a/) and plain git hooks running this adapter-guard."""
-    write_config(repo / 'a')
-    git('add', '.')
-    commit('add adapter')
-    install_git_hooks(repo)
-    return repo
-
-
 def _ag301(result_findings: list[dict[str, object]]) -> list[dict[str, object]]:
     return [f for f in result_findings if f['code'] == 'AG301']
 

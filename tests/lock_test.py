@@ -49,7 +49,7 @@ def test_rewrite_is_ag304_and_fix_restores_from_the_lock(repo: Path, run) -> Non
     path = write_config(repo / 'a', base_model_name_or_path=OTHER)
     result = run('a', '--format', 'json', '--no-history')  # no history at all: the lock alone
     assert result.codes == ['AG304']
-    assert f'adapter-guard lock --update a/adapter_config.json' in result.findings[0]['message']
+    assert 'adapter-guard lock --update a/adapter_config.json' in result.findings[0]['message']
     assert run('--fix', 'a', '--no-history').code == 1
     assert json.loads(path.read_text())['base_model_name_or_path'] == HUB
     assert run('a').code == 0
