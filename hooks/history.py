@@ -30,9 +30,8 @@ from adapter_guard.gitlog import Change
 from adapter_guard.gitlog import Commit
 from adapter_guard.gitlog import TRAILER
 from adapter_guard.gitrepo import Blob
-from adapter_guard.gitrepo import CONFIGS
+from adapter_guard.gitrepo import CONFIG_NAME
 from adapter_guard.gitrepo import is_null
-from adapter_guard.gitrepo import literal
 from adapter_guard.gitrepo import Oversized
 from adapter_guard.gitrepo import Repo
 from adapter_guard.jsonload import Document
@@ -220,22 +219,23 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
         reader = repo.cat_file(blob_state)
         asked: set[str] = set()
         pending: collections.deque[tuple[Commit, int]] = collections.deque()
-        done = 0
         try:
-            for commit in repo.log(revisions, since=since, paths=paths or (*CONFIGS, literal(LOCK_FILE)), oldest_first=True):
-                commit = _take_lock(commit, locks)
+            for found in repo.log(revisions, since=since, paths=paths or None, oldest_first=True):
+                commit = _configs_and_lock(found, locks)
+                if commit is None:
+                    continue
                 wanted = [b for c in commit.changes for b in _blobs(c, new_adapters) if b not in asked]
                 asked.update(wanted)
-                pending.append((commit, reader.ask(wanted) if wanted else reader.asked))
-                while done < len(reader.answers):
-                    name, state = reader.answers[done]
+                # flushed in batches: one write per commit costs more than the reading it starts
+                pending.append((commit, reader.ask(wanted, flush=len(pending) % 64 == 63) if wanted else reader.asked))
+                done = reader.answered  # read first: every answer counted is in the queue
+                while reader.answers:
+                    name, state = reader.answers.popleft()
                     values[name] = state
-                    done += 1
                 while pending and pending[0][1] <= done:
                     yield pending.popleft()[0]
         finally:
-            answers = reader.close()
-        values.update(answers[done:])
+            values.update(reader.close())
         while pending:
             yield pending.popleft()[0]
 
@@ -249,15 +249,26 @@ def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:
         yield change.new_blob
 
 
-def _take_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit:
-    """The commit's config changes; its change of the lock goes to ``locks``."""
-    configs = tuple(c for c in commit.changes if c.path != LOCK_FILE)
-    if len(configs) == len(commit.changes):
-        return commit
-    if locks is not None:
-        (change,) = [c for c in commit.changes if c.path == LOCK_FILE]
-        locks[commit.sha] = (change.old_blobs[0] if len(change.old_blobs) == 1 else '', change.new_blob)
-    return commit._replace(changes=configs)
+def _configs_and_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit | None:
+    """The commit with only its adapter-config changes (None if it has none); its change of the lock goes to ``locks``."""
+    configs = []
+    for change in commit.changes:
+        if change.path == LOCK_FILE and locks is not None:
+            locks[commit.sha] = (change.old_blobs[0] if len(change.old_blobs) == 1 else '', change.new_blob)
+        config, was_config = is_config(change.path), is_config(change.old_path)
+        if config and was_config:
+            configs.append(change)
+        elif config:  # moved here from a file that is no config: an addition
+            configs.append(change._replace(status='A', old_path=change.path, old_blobs=('0' * 40,), old_modes=('000000',)))
+        elif was_config:  # moved to a file that is no config: a deletion
+            configs.append(change._replace(status='D', path=change.old_path, new_blob='0' * 40, new_mode='000000'))
+    if not configs:
+        return None
+    return commit if len(configs) == len(commit.changes) else commit._replace(changes=tuple(configs))
+
+
+def is_config(path: str) -> bool:
+    return path == CONFIG_NAME or path.endswith('/' + CONFIG_NAME)
 
 
 def read_locks(repo: Repo, blobs: dict[str, tuple[str, str]]) -> dict[str, tuple[Lock | None, Lock | None]]:
