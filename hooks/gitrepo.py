@@ -190,11 +190,11 @@ class Repo:
         """The commits at the edge of a shallow clone: their parents are not here."""
         if not self.shallow:
             return frozenset()
-        return frozenset(self._lines(self.git_path('shallow')))
+        return frozenset(self._lines(os.path.join(self.common_dir, 'shallow')))
 
     def merge_heads(self) -> list[str]:
-        """The commits being merged into HEAD (git merge stopped before committing)."""
-        return [line for line in self._lines(self.git_path('MERGE_HEAD')) if _SHA.fullmatch(line)]
+        """The commits being merged into HEAD (git merge stopped before committing; per worktree)."""
+        return [line for line in self._lines(os.path.join(self.git_dir, 'MERGE_HEAD')) if _SHA.fullmatch(line)]
 
     @staticmethod
     def _lines(path: str) -> list[str]:

@@ -17,8 +17,10 @@ import os
 import re
 from collections.abc import Iterator
 from collections.abc import Mapping
+from typing import Any
 from typing import NamedTuple
 
+from adapter_guard import cache
 from adapter_guard import lock
 from adapter_guard import rewrites
 from adapter_guard.checks.base_model import acceptable
@@ -312,9 +314,15 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
     """Judge each target as a commit on top of ``parents``; return the findings and the targets identical to them."""
     if not parents:
         return [], []  # the first commit: every file is new
-    renamed = repo.staged_renames(parents[0])
+    trees = [repo.tree_entries(parent, [t.relpath for t in targets]) for parent in parents]
+    # a config the parent does not have may have moved: only then ask git for renames
+    new = [t for t in targets if t.relpath not in trees[0]]
+    renamed = repo.staged_renames(parents[0]) if new else {}
     olds = {t.relpath: renamed[t.relpath][0] if t.relpath in renamed else t.relpath for t in targets}
-    trees = [repo.tree_entries(parent, sorted(set(olds.values()))) for parent in parents]
+    sources = sorted({olds[t.relpath] for t in new if olds[t.relpath] != t.relpath})
+    if sources:
+        for tree, parent in zip(trees, parents):
+            tree.update(repo.tree_entries(parent, sources))
     unchanged, changes, by_path = [], [], {}
     for target in targets:
         content = target.content
@@ -446,12 +454,36 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
 
 
 def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
-    """Every change in the history of each target must be acknowledged."""
+    """Every change in the history of each target must be acknowledged.
+
+    The history is judged for every config at HEAD at once and shared through
+    the git directory, so pre-commit's parallel batches walk it once.
+    """
     if not targets:
         return []
     revisions, since, incomplete = bound(repo, judge.policy)
     if incomplete:
         return [missing(t, incomplete + _SHALLOW_REMEDY) for t in targets]
+    entry = cache.key('history', repo.head, revisions, since, repr(judge.policy), judge.root)
+    found = cache.shared(repo.common_dir, 'history', entry, lambda: _whole_history(repo, revisions, since, judge))
+    out = []
+    for target in targets:
+        for record in found.get(target.relpath, ()):
+            finding = Finding(target.path, **{**record, 'pointer': tuple(record['pointer'])})
+            line, column = target.document.locate(finding.pointer, finding.at) if target.document else (1, 1)
+            out.append(finding._replace(line=line, column=column))
+    return out
+
+
+def _whole_history(repo: Repo, revisions: list[str], since: str | None, judge: Judge) -> dict[str, list[dict[str, Any]]]:
+    """relpath -> its history findings (as JSON values, without path and position), for every config at HEAD."""
     locks: dict[str, tuple[str, str]] = {}
     steps, walker = walk(repo, revisions, since=since, locks=locks, new_adapters=False)
-    return _judge_lines(repo, walker, steps, {t.relpath: t for t in targets}, judge, locks)
+    everyone = {p: Target(p, p, None, None) for p in repo.tracked(rev='HEAD')}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for finding in _judge_lines(repo, walker, steps, everyone, judge, locks):
+        record = finding._asdict()
+        for name in ('path', 'line', 'column'):
+            del record[name]
+        found.setdefault(finding.path, []).append(record)
+    return found

@@ -88,30 +88,39 @@ class GitSource(Source):
         self.rev = rev
         self.label = 'staged' if rev is None else f'at {rev[:12]}'
         self.git: Repo = repo
+        self._files: dict[str, tuple[Entry, Blob] | None] = {}
+
+    def fetch(self, relpaths: list[str]) -> None:
+        """Read these files ahead, all in one listing and one cat-file."""
+        missing = [p for p in dict.fromkeys(relpaths) if p not in self._files]
+        if not missing:
+            return
+        if self.rev is None:
+            entries = self.git.index_entries(missing)
+        else:
+            entries = self.git.tree_entries(self.rev, missing)
+        blobs = dict(zip(entries, self.git.read_blobs([entry.blob for entry in entries.values()])))
+        for relpath in missing:
+            self._files[relpath] = (entries[relpath], blobs[relpath]) if relpath in entries else None
 
     def contents(self, paths: list[str], relpaths: list[str]) -> list[Content | None]:
-        entries = self._entries(relpaths)
-        blobs = self.git.read_blobs([entry.blob for entry in entries.values()])
-        data = dict(zip(entries, blobs))
+        self.fetch(relpaths)
         out: list[Content | None] = []
         for path, relpath in zip(paths, relpaths):
-            entry = entries.get(relpath)
-            if entry is None:
+            found = self._files[relpath]
+            if found is None:
                 out.append(None)
             else:
-                out.append(Content(relpath, entry.mode, entry.blob, _loaded(path, data[relpath])))
+                entry, blob = found
+                out.append(Content(relpath, entry.mode, entry.blob, _loaded(path, blob)))
         return out
 
-    def _entries(self, relpaths: list[str]) -> dict[str, Entry]:
-        if self.rev is None:
-            return dict(self.git.index_entries(relpaths))
-        return dict(self.git.tree_entries(self.rev, relpaths))
-
     def read(self, relpath: str) -> bytes | None:
-        entry = self._entries([relpath]).get(relpath)
-        if entry is None:
+        self.fetch([relpath])
+        found = self._files[relpath]
+        if found is None:
             return None
-        (blob,) = self.git.read_blobs([entry.blob])
+        blob = found[1]
         if isinstance(blob, Oversized):
             raise UsageError(f'{relpath} ({self.label}) is {blob.size:,} bytes, larger than 1 MiB')
         return blob

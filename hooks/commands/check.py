@@ -146,6 +146,8 @@ class _Group:
         return Source(self.root, self.repo)
 
     def check(self) -> tuple[list[Finding], list[Target]]:
+        if isinstance(self.source, GitSource):  # one listing and one read for the configs, the policy and the lock
+            self.source.fetch([*self.paths.values(), policy.POLICY_FILE, policy.PYPROJECT, lock.LOCK_FILE])
         team_policy = self._policy()
         self.lock = self._lock()
         selection = Selection(self.options.select, self.options.ignore)
@@ -172,7 +174,7 @@ class _Group:
             findings += finish([finding], rules_of[finding.path], selection)
         if self.lock is not None and self.whole:
             findings += finish(self._stale(), team_policy.rules, selection)
-        if self.committing and self.trailers is None and self.trailer_ready:
+        if self.committing and self.trailers is None and any(map(_staged_rewrite, findings)) and self.trailer_ready:
             findings = _defer(findings)  # the message, and its trailer, exist only at the commit-msg stage
         return findings, targets
 
@@ -239,7 +241,7 @@ class _Group:
                                             not_on=self.push.remote)
         else:
             parents = self._parents()
-            if parents:  # the lock's change between the parent and what is checked acknowledges a change
+            if parents and self.lock is not None:  # the lock's change since the parent acknowledges a change
                 (before,) = repo.read([f'{parents[0]}:{lock.LOCK_FILE}'], history.lock_or_none)
                 judge = dataclasses.replace(judge, locks={'': (before, self.lock)})
             findings, unchanged = history.staged(repo, targets, judge, parents=parents, trailers=self.trailers or ())
