@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from adapter_guard import files
+from adapter_guard import formats
 from adapter_guard import positions
 from adapter_guard.findings import Finding
 from adapter_guard.findings import Pointer
@@ -33,6 +34,14 @@ class Document:
         self.text = text
         self.data = data
         self._positions: Positions | None = None
+        self._format: formats.Format | None = None
+
+    @property
+    def format(self) -> formats.Format:
+        """Which tool wrote it (PEFT, mlx-lm, ...), from its keys."""
+        if self._format is None:
+            self._format = formats.detect(self.data)
+        return self._format
 
     @property
     def positions(self) -> Positions:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 class Rule(NamedTuple):
     code: str
-    severity: str  # 'error' or 'warning'
+    severity: str  # 'error', 'warning' or 'note' (a note never fails a run)
     title: str
 
 
@@ -22,6 +22,7 @@ RULES = {
         Rule('AG002', 'error', 'duplicate key'),
         Rule('AG003', 'error', 'NaN or Infinity is not JSON'),
         Rule('AG004', 'error', 'unreadable file'),
+        Rule('AG006', 'note', 'written by another tool, not PEFT'),
         # schema
         Rule('AG101', 'error', 'peft_type missing or not a PEFT method'),
         Rule('AG102', 'error', 'required key missing'),
@@ -34,6 +35,7 @@ RULES = {
         Rule('AG204', 'error', 'base model is not a valid Hub repo id'),
         Rule('AG205', 'error', 'revision is not a pinned commit'),
         Rule('AG206', 'error', 'base model denied by the policy'),
+        Rule('AG207', 'error', 'base model is a bare name the Hub does not have'),
         # history
         Rule('AG301', 'error', 'base_model_name_or_path rewritten'),
         Rule('AG302', 'error', 'revision rewritten'),
