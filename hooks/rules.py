@@ -56,3 +56,13 @@ RULES = {
 def matches(code: str, selectors: frozenset[str]) -> bool:
     """True when ``code`` equals one of ``selectors`` or starts with one."""
     return any(code.startswith(selector) for selector in selectors)
+
+
+def unknown_selector(selector: str) -> str | None:
+    """Why ``selector`` (a code or prefix in --select, --ignore or [severity]) selects no rule; None if it does.
+
+    The one place both the command line and the policy validate rule codes.
+    """
+    if any(code.startswith(selector) for code in RULES):
+        return None
+    return f'matches no rule code: {selector!r} is not a code or the prefix of one (codes: {", ".join(RULES)})'
