@@ -77,6 +77,14 @@ def _check_value(path: str, key: str, value: str, rules: Rules, root: str) -> It
         yield Finding(path, 'AG201', _not_allowed(value, rules.allow), (key,))
 
 
+def is_hub_model(value: str, search_dirs: tuple[str, ...] = ()) -> bool:
+    """A value the static checks accept as a Hub model: a valid id, not a local path, not a bare folder name."""
+    return (
+        is_valid_repo_id(value) and local_path_reason(value, search_dirs) is None
+        and (not hub_id.is_bare(value) or value in hub_id.legacy_models())
+    )
+
+
 def _not_on_the_hub(value: str) -> str:
     """AG207: a bare name ('model', 'chatglm-6b') that is not one of the Hub's legacy ids."""
     legacy = list(hub_id.legacy_models())
@@ -109,21 +117,28 @@ def _not_allowed(value: str, allow: tuple[str, ...]) -> str:
 
 
 def near_miss(value: str, allow: tuple[str, ...]) -> tuple[str, int] | None:
-    """The allowed id or namespace that ``value`` is one or two edits from."""
+    """The allowed id or namespace that ``value`` is one or two edits from: a possible typo-squat.
+
+    Only across namespaces: a squatter cannot publish in the namespace it
+    imitates, so 'google/flan-t5-xxl' is another model of google's, not a
+    typo-squat of an allowed 'google/flan-t5-xl'.  An allowed value is never
+    asked about (``_not_allowed`` runs only for values the policy rejects).
+    """
     best: tuple[str, int] | None = None
+    namespace_of_value = value.partition('/')[0] if '/' in value else None
     for pattern in allow:
-        if not _GLOB.search(pattern):
-            candidate, target = value, pattern
-        else:
-            namespace, _, rest = pattern.partition('/')
-            if _GLOB.search(namespace) or not rest:
+        namespace, _, rest = pattern.partition('/')
+        if _GLOB.search(namespace) or (not _GLOB.search(pattern) and not rest):
+            continue  # '*' or a bare legacy id: no namespace to imitate
+        if namespace_of_value is not None and namespace_of_value.lower() == namespace.lower():
+            continue  # the same owner: another of its models, not a squat
+        if _GLOB.search(pattern):
+            if not rest or namespace_of_value is None:
                 continue
-            candidate, target = value.partition('/')[0], namespace + '/' + rest
-            distance = edit_distance(candidate, namespace)
-            if 0 < distance <= 2 and (best is None or distance < best[1]):
-                best = (target, distance)
-            continue
-        distance = edit_distance(candidate, target)
+            candidate, reference, target = namespace_of_value, namespace, pattern
+        else:
+            candidate, reference, target = value, pattern, pattern
+        distance = edit_distance(candidate, reference)
         if 0 < distance <= 2 and (best is None or distance < best[1]):
             best = (target, distance)
     return best
