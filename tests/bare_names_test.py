@@ -131,3 +131,11 @@ def test_the_generator_reads_the_maps_with_ast(tmp_path: Path) -> None:
     rendered = generator.render(legacy, ('1.0', '2.0'))
     assert rendered.splitlines()[-3:] == ['ctrl\t', 'distilgpt2\t', 'gpt2\topenai-community/gpt2']
     assert '# 3 legacy ids, 1 with a modern id.' in rendered
+
+
+def test_a_look_alike_in_the_model_card_shows_its_code_points(run, repo: Path) -> None:
+    write_config(repo / 'a')
+    (repo / 'a' / 'README.md').write_text('---\nbase_model: meta-ll\u0430ma/Llama-2-7b-hf\n---\n')
+    (finding,) = run('a', '--no-history', '--format', 'json').findings
+    assert finding['code'] == 'AG401'
+    assert finding['message'].endswith('(the card has U+0430 CYRILLIC SMALL LETTER A at character 8)')

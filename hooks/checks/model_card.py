@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from adapter_guard import files
 from adapter_guard.checks import Context
 from adapter_guard.findings import Finding
+from adapter_guard.hub_id import non_ascii
 from adapter_guard.jsonload import Document
 from adapter_guard.localpath import local_path_reason
 
@@ -77,9 +78,11 @@ def _compare(card_path: str, where: tuple[int, int], what: str, value: str, base
             line=line, column=column,
         )
     elif isinstance(base, str) and base and value != base:
+        # a look-alike prints exactly like the config's id: name the characters that differ
+        look_alike = '' if value.isascii() else f' (the card has {non_ascii(value)})'
         yield Finding(
             card_path, 'AG401',
-            f'model card {what} disagrees with base_model_name_or_path {base!r} in adapter_config.json',
+            f'model card {what} disagrees with base_model_name_or_path {base!r} in adapter_config.json{look_alike}',
             line=line, column=column,
         )
 
