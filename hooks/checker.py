@@ -14,6 +14,7 @@ from adapter_guard.checks import peft_version
 from adapter_guard.checks import schema
 from adapter_guard.checks import security
 from adapter_guard.checks import serving
+from adapter_guard.checks import tool
 from adapter_guard.checks import weights
 from adapter_guard.findings import Finding
 from adapter_guard.jsonload import Document
@@ -25,6 +26,8 @@ CHECKS: tuple[Check, ...] = (
     schema.check, base_model.check, locked.check, peft_version.check, security.check,
     model_card.check, weights.check, serving.check,
 )
+# A file another tool wrote (mlx-lm, JAX tunix, ...): said once, and its base model checked.
+OTHER_TOOL_CHECKS: tuple[Check, ...] = (tool.check, base_model.check)
 
 
 class Selection:
@@ -42,7 +45,7 @@ class Selection:
 
 def check_document(document: Document, context: Context) -> list[Finding]:
     findings: list[Finding] = []
-    for check in CHECKS:
+    for check in CHECKS if document.format.is_peft else OTHER_TOOL_CHECKS:
         findings.extend(check(document, context))
     return [locate(document, f) for f in findings]
 

@@ -59,7 +59,8 @@ class Target(NamedTuple):
     relpath: str                # relative to its repository's root
     content: Content | None     # what is being checked (disk, index, or the to-ref)
     document: Document | None   # parsed, to point at the key's line
-    fixable: bool = False       # --fix may rewrite it (a readable, regular file without AG001/AG002)
+    fixable: bool = False       # --fix may rewrite its text (readable, without AG001/AG002)
+    refusal: str | None = None  # why --fix cannot write the file (read-only, a link...), if it cannot
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _remedy(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite,
     restorable = _restorable(step, target, judge, rewrite)
     if step.commit.sha:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
-    elif target.fixable and restorable:
+    elif target.fixable and not target.refusal and restorable:
         remedy = f'`adapter-guard --fix` restores {previous}'
     else:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'

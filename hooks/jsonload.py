@@ -7,16 +7,21 @@ NaN becomes a float) so later checks judge the same values PEFT uses.
 from __future__ import annotations
 
 import json
-import os
+import math
 from typing import Any
 
+from adapter_guard import files
+from adapter_guard import formats
+from adapter_guard import positions
 from adapter_guard.findings import Finding
 from adapter_guard.findings import Pointer
 from adapter_guard.findings import show
 from adapter_guard.positions import Positions
 from adapter_guard.positions import scan
 
-MAX_BYTES = 1 << 20  # 1 MiB: real configs are a few kB
+MAX_BYTES = files.MAX_BYTES  # 1 MiB: real configs are a few kB
+# Python's json (and so PEFT) refuses longer integers (sys.int_info.default_max_str_digits).
+MAX_INT_DIGITS = positions.MAX_INT_DIGITS
 _BOM = b'\xef\xbb\xbf'
 _LFS = b'version https://git-lfs.github.com/spec/'
 
@@ -29,6 +34,14 @@ class Document:
         self.text = text
         self.data = data
         self._positions: Positions | None = None
+        self._format: formats.Format | None = None
+
+    @property
+    def format(self) -> formats.Format:
+        """Which tool wrote it (PEFT, mlx-lm, ...), from its keys."""
+        if self._format is None:
+            self._format = formats.detect(self.data)
+        return self._format
 
     @property
     def positions(self) -> Positions:
@@ -59,28 +72,15 @@ class Loaded:
 
 
 def read_file(path: str) -> Loaded | bytes:
-    """The file's bytes, or an AG004 finding; never reads more than 1 MiB."""
+    """The file's bytes, or an AG004 finding; never reads more than 1 MiB, never blocks."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        return files.read_regular(path, MAX_BYTES)
+    except files.TooLarge as e:
+        return _unreadable(path, f'file is {e.size:,} bytes, larger than the 1 MiB limit for a config')
+    except files.NotRegular as e:
+        return _unreadable(path, str(e))
     except OSError as e:
         return _unreadable(path, f'cannot read: {e.strerror or e}')
-    try:
-        size = os.fstat(fd).st_size
-        if size > MAX_BYTES:
-            return _unreadable(path, f'file is {size:,} bytes, larger than the 1 MiB limit for a config')
-        raw = os.read(fd, MAX_BYTES + 1)
-        while len(raw) <= MAX_BYTES:  # a short read (pipes, some filesystems)
-            more = os.read(fd, MAX_BYTES + 1 - len(raw))
-            if not more:
-                break
-            raw += more
-    except OSError as e:
-        return _unreadable(path, f'cannot read: {e.strerror or e}')
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_BYTES:  # grew while reading, or a special file
-        return _unreadable(path, 'file is larger than the 1 MiB limit for a config')
-    return raw
 
 
 def _unreadable(path: str, message: str, line: int = 1, column: int = 1) -> Loaded:
@@ -88,6 +88,12 @@ def _unreadable(path: str, message: str, line: int = 1, column: int = 1) -> Load
 
 
 def parse(path: str, raw: bytes) -> Loaded:
+    """Parse a config's bytes (from the disk or a git blob); never raises.
+
+    Whatever the bytes hold, the answer is a document, loading findings, or
+    both: the history reads every blob through this, so a hostile blob is a
+    finding there too, never a skipped version.
+    """
     findings: list[Finding] = []
     if raw.startswith(_BOM):
         raw = raw[len(_BOM):]
@@ -105,7 +111,7 @@ def parse(path: str, raw: bytes) -> Loaded:
         column = e.start - (raw.rfind(b'\n', 0, e.start) + 1) + 1
         return _unreadable(path, f'not UTF-8: byte 0x{raw[e.start]:02x} at offset {e.start}', line, column)
 
-    problems = {'duplicate': False, 'constant': False}
+    problems = {'duplicate': False, 'constant': False, 'long': False}
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(items)
@@ -117,14 +123,29 @@ def parse(path: str, raw: bytes) -> Loaded:
         problems['constant'] = True
         return float(token)
 
+    def real(token: str) -> float:
+        value = float(token)
+        if math.isinf(value):  # 1e400: Python reads it as inf, which is not JSON
+            problems['constant'] = True
+        return value
+
+    def integer(token: str) -> int:
+        if len(token.lstrip('-')) > MAX_INT_DIGITS:
+            problems['long'] = True
+            return 0  # a placeholder: the document is not used
+        return int(token)
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_float=real, parse_int=integer)
     except json.JSONDecodeError as e:
         message = 'file is empty' if not text.strip() else f'not valid JSON: {e.msg}'
         findings.append(Finding(path, 'AG001', message, line=e.lineno, column=e.colno))
         return Loaded(None, findings)
     except RecursionError:
         findings.append(Finding(path, 'AG001', 'not valid JSON: nested too deeply', line=1, column=1))
+        return Loaded(None, findings)
+    except ValueError as e:  # an interpreter with a lower int digit limit than PEFT's users have
+        findings.append(Finding(path, 'AG004', f"Python's json refuses it: {e}", line=1, column=1))
         return Loaded(None, findings)
 
     document = Document(path, text, data)
@@ -139,16 +160,29 @@ def parse(path: str, raw: bytes) -> Loaded:
             ))
     if problems['constant']:
         for pointer, (line, column), token in document.positions.constants:
+            findings.append(Finding(path, 'AG003', _constant_message(pointer, token), line=line, column=column))
+    if problems['long']:
+        for pointer, (line, column), digits in document.positions.long_integers:
             findings.append(Finding(
-                path, 'AG003', f'{show(pointer)} is {token}, which is not JSON',
+                path, 'AG004',
+                f"{show(pointer)} is an integer of {digits:,} digits: Python's json (and so PEFT) refuses "
+                f'integers longer than {MAX_INT_DIGITS:,} digits',
                 line=line, column=column,
             ))
+        return Loaded(None, findings)
     if not isinstance(data, dict):
         findings.append(Finding(
             path, 'AG004', f'top level is {json_type(data)}, not an object', line=1, column=1,
         ))
         return Loaded(None, findings)
     return Loaded(document, findings)
+
+
+def _constant_message(pointer: Pointer, token: str) -> str:
+    if token in ('NaN', 'Infinity', '-Infinity'):
+        return f'{show(pointer)} is {token}, which is not JSON'
+    shown = token if len(token) <= 24 else token[:12] + '…' + token[-6:]
+    return f'{show(pointer)} is {shown}, too large for a float: Python (and so PEFT) reads it as Infinity, which is not JSON'
 
 
 def load(path: str) -> Loaded:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from adapter_guard import __version__
 from adapter_guard.errors import UsageError
 from adapter_guard.options import Options
-from adapter_guard.rules import RULES
+from adapter_guard.rules import unknown_selector
 
 COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'lock', 'demo')
 
@@ -21,8 +21,9 @@ COMMANDS = ('check', 'commit-msg', 'audit', 'init', 'lock', 'demo')
 def _codes(value: str) -> frozenset[str]:
     codes = frozenset(c.strip().upper() for c in value.split(',') if c.strip())
     for code in codes:
-        if not any(known.startswith(code) for known in RULES):
-            raise argparse.ArgumentTypeError(f'unknown rule code or prefix: {code}')
+        problem = unknown_selector(code)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
     return codes
 
 

@@ -6,20 +6,24 @@ Patterns are fnmatch-style everywhere (``*`` also matches ``/``).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import fnmatch
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from adapter_guard import files
 from adapter_guard import minischema
 from adapter_guard import schemas
 from adapter_guard.errors import PolicyError
 from adapter_guard.errors import UsageError
 from adapter_guard.rewrites import Accept
 from adapter_guard.rules import RULES
+from adapter_guard.rules import unknown_selector
 
 if sys.version_info >= (3, 11):  # pragma: >=3.11 cover
     import tomllib
@@ -101,6 +105,7 @@ def from_table(table: dict[str, Any], source: str, prefix: str = '') -> Policy:
     errors = minischema.validate(table, schemas.load('policy.schema.json'))
     if errors:
         raise _policy_error(errors[0], source, prefix)
+    _check_values(table, source, prefix)
     overrides = tuple(
         (tuple(entry['paths']), _fields(entry)) for entry in table.get('overrides', ())
     )
@@ -111,6 +116,39 @@ def from_table(table: dict[str, Any], source: str, prefix: str = '') -> Policy:
         Accept(entry['path'], entry['to'], entry.get('from')) for entry in table.get('accept', ())
     )
     return Policy(source, rules, overrides, table.get('history-since'), accepts)
+
+
+_SHA = re.compile(r'[0-9a-fA-F]{4,40}')
+_DATE = re.compile(r'\d{4}-\d{2}-\d{2}')
+
+
+def _check_values(table: dict[str, Any], source: str, prefix: str) -> None:
+    """What the schema cannot say: rule codes that exist, a history-since git can pin."""
+    severities = [('severity', table.get('severity', {}))] + [
+        (f'overrides[{i}].severity', entry.get('severity', {})) for i, entry in enumerate(table.get('overrides', ()), 1)
+    ]
+    for where, severity in severities:
+        for selector in severity:
+            problem = unknown_selector(selector)
+            if problem:
+                raise PolicyError(source, f'{prefix}{where}.{selector}', problem)
+    since = table.get('history-since')
+    if since is not None and not _SHA.fullmatch(since) and not _is_date(since):
+        raise PolicyError(
+            source, f'{prefix}history-since',
+            f"{since!r} is neither a commit sha (4 to 40 hex digits) nor a date YYYY-MM-DD: a branch, a tag or "
+            "'HEAD' moves, so name the commit (git rev-parse HEAD prints it)",
+        )
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _policy_error(error: minischema.SchemaError, source: str, prefix: str) -> PolicyError:
@@ -131,14 +169,33 @@ def _policy_error(error: minischema.SchemaError, source: str, prefix: str) -> Po
     return PolicyError(source, key, error.message)
 
 
-def _read_toml(path: str) -> bytes:
+def _properties_at(schema: dict[str, Any], pointer: tuple[str | int, ...]) -> dict[str, Any]:
+    for part in pointer:
+        schema = schema['items'] if isinstance(part, int) else schema['properties'][part]
+        if '$ref' in schema:
+            schema = schemas.load('policy.schema.json')['$defs'][schema['$ref'].rsplit('/', 1)[-1]]
+    return schema.get('properties', {})
+
+
+# -- loading: bytes -> Policy, and a thin reader of files ----------------------
+
+def parse(source: str, raw: bytes, *, pyproject: bool = False) -> Policy | None:
+    """The policy in ``raw``, the bytes of ``source``; raises PolicyError, never falls back.
+
+    ``pyproject``: ``raw`` is a pyproject.toml, whose [tool.adapter-guard]
+    table is the policy (None when it has none).  Where the bytes come from
+    (the disk, the index, a commit) is the caller's business.
+    """
     try:
-        with open(path, 'rb') as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f'policy file not found: {path}')
-    except OSError as e:
-        raise UsageError(f'cannot read policy file {path}: {e.strerror or e}')
+        document = tomllib.loads(raw.decode('utf-8'))
+    except UnicodeDecodeError as e:
+        raise PolicyError(source, '', f'not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})')
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(source, '', f'not valid TOML: {e}')
+    if not pyproject:
+        return from_table(document, source)
+    table = _tool_table(document, source)
+    return None if table is None else from_table(table, source, f'{TOOL_TABLE}.')
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -148,62 +205,108 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise PolicyError(source, '', f'not valid TOML: {e}')
 
 
-def parse(name: str, data: bytes, source: str) -> Policy | None:
-    """The policy in a file's bytes: a whole .adapter-guard.toml, or pyproject's [tool.adapter-guard] (None if absent)."""
+TOOL_TABLE = 'tool.adapter-guard'
+
+
+def _tool_table(document: dict[str, Any], source: str) -> dict[str, Any] | None:
+    """[tool.adapter-guard] of a pyproject.toml; a misspelt table name is an error, not no policy."""
+    tool = document.get('tool', {})
+    if not isinstance(tool, dict):
+        raise PolicyError(
+            source, 'tool', f'is {_toml_type(tool)}, not a table: pyproject.toml keeps tool settings in '
+            '[tool.<name>] tables (PEP 518); remove it or make it a table',
+        )
+    for name in tool:
+        if name != 'adapter-guard' and _looks_like_ours(name):
+            raise PolicyError(
+                source, f'tool.{name}', 'is not read: the policy table is [tool.adapter-guard] '
+                '(with a hyphen); rename the table',
+            )
+    table = tool.get('adapter-guard')
+    if table is not None and not isinstance(table, dict):
+        raise PolicyError(source, TOOL_TABLE, f'is {_toml_type(table)}, not a table')
+    return table
+
+
+def _looks_like_ours(name: str) -> bool:
+    normal = name.lower().replace('_', '-').replace('.', '-')
+    return normal == 'adapter-guard' or difflib.SequenceMatcher(None, normal, 'adapter-guard').ratio() >= 0.85
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    if isinstance(value, str):
+        return 'a string'
+    if isinstance(value, list):
+        return 'an array'
+    return 'a date or time'
+
+
+def read(path: str) -> bytes:
+    """The bytes of a policy file; UsageError naming the file when there are none."""
     try:
-        text = data.decode('utf-8')
-    except UnicodeDecodeError as e:
-        raise PolicyError(source, '', f'not valid TOML: not UTF-8 ({e.reason} at byte {e.start})')
-    table = parse_toml(text, source)
-    if os.path.basename(name) != PYPROJECT:
-        return from_table(table, source)
-    tool = table.get('tool', {})
-    section = tool.get('adapter-guard') if isinstance(tool, dict) else None
-    if section is None:
-        return None
-    if not isinstance(section, dict):
-        raise PolicyError(source, 'tool.adapter-guard', 'must be a table')
-    return from_table(section, source, 'tool.adapter-guard.')
-
-
-def _properties_at(schema: dict[str, Any], pointer: tuple[str | int, ...]) -> dict[str, Any]:
-    for part in pointer:
-        schema = schema['items'] if isinstance(part, int) else schema['properties'][part]
-        if '$ref' in schema:
-            schema = schemas.load('policy.schema.json')['$defs'][schema['$ref'].rsplit('/', 1)[-1]]
-    return schema.get('properties', {})
+        return files.read_regular(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise UsageError(
+                f'{path}: is a symbolic link to {os.readlink(path)!r}, which does not exist: '
+                'fix the link or remove it',
+            )
+        raise UsageError(f'policy file not found: {path}')
+    except files.NotRegular as e:
+        raise UsageError(f'{path}: {e}: a policy is a TOML file')
+    except files.TooLarge as e:
+        raise UsageError(f'{path}: {e}: a policy is a small TOML file')
+    except OSError as e:
+        raise UsageError(f'cannot read policy file {path}: {e.strerror or e}')
 
 
 def load_file(path: str) -> Policy:
-    found = parse(path, _read_toml(path), path)
+    """--config FILE: a policy file, or a pyproject.toml (no table there: the default policy)."""
+    pyproject = os.path.basename(path) == PYPROJECT
+    found = parse(path, read(path), pyproject=pyproject)
     return found or dataclasses.replace(DEFAULT, source=path)
 
 
-def find(root: str, explicit: str | None = None, *, read: Callable[[str], bytes | None] | None = None,
-         label: str = '') -> Policy:
-    """--config FILE, else .adapter-guard.toml, else pyproject.toml, else the default.
+def choose(dot_file: Policy | None, pyproject: Policy | None) -> Policy:
+    """The one policy of a repository: never two, and the default only when there is none."""
+    if dot_file is not None and pyproject is not None:
+        raise UsageError(
+            f'two policies: {dot_file.source} and [{TOOL_TABLE}] in {pyproject.source}; '
+            'adapter-guard reads one, so keep one of them',
+        )
+    return dot_file or pyproject or DEFAULT
 
-    ``read`` gives a file of the repository as the content being judged
-    holds it (the index being committed, a commit); without it, the disk.
-    A --config file outside the repository is always read from the disk.
+
+def find(root: str, explicit: str | None = None, *, source: Callable[[str], bytes | None] | None = None,
+         label: str = '') -> Policy:
+    """--config FILE, else .adapter-guard.toml or [tool.adapter-guard] in pyproject.toml, else the default.
+
+    ``source`` gives a file of the repository (a path relative to ``root``)
+    as the content being judged holds it: the index being committed, a
+    commit; without it, the disk.  ``label`` says which ('staged', 'at
+    <rev>') in messages.  A --config file outside the repository is read
+    from the disk.
     """
-    if read is None:
-        read = functools.partial(_disk, root)
+    if source is None:
+        source = functools.partial(_disk, root)
     if explicit is not None:
         relpath = os.path.relpath(os.path.abspath(explicit), root)
-        if relpath.startswith('..') or os.path.isabs(relpath):
+        if not label or relpath.startswith('..') or os.path.isabs(relpath):
             return load_file(explicit)
-        data = read(relpath.replace(os.sep, '/'))
-        if data is None:
-            raise UsageError(f'policy file not found: {explicit}' + (f' ({label})' if label else ''))
-        return parse(explicit, data, _named(explicit, label)) or dataclasses.replace(DEFAULT, source=explicit)
-    for name in (POLICY_FILE, PYPROJECT):
-        data = read(name)
-        if data is not None:
-            found = parse(name, data, _named(os.path.join(root, name), label))
-            if found is not None:
-                return found
-    return DEFAULT
+        raw = source(relpath.replace(os.sep, '/'))
+        if raw is None:
+            raise UsageError(f'policy file not found: {explicit} ({label})')
+        found = parse(_named(explicit, label), raw, pyproject=os.path.basename(explicit) == PYPROJECT)
+        return found or dataclasses.replace(DEFAULT, source=explicit)
+    dot, in_pyproject = source(POLICY_FILE), source(PYPROJECT)
+    return choose(
+        parse(_named(os.path.join(root, POLICY_FILE), label), dot) if dot is not None else None,
+        parse(_named(os.path.join(root, PYPROJECT), label), in_pyproject, pyproject=True) if in_pyproject is not None else None,
+    )
 
 
 def _named(path: str, label: str) -> str:
@@ -211,7 +314,8 @@ def _named(path: str, label: str) -> str:
 
 
 def _disk(root: str, relpath: str) -> bytes | None:
+    """A policy file on disk; None when there is none (a dangling link is an error, not no policy)."""
     path = os.path.join(root, relpath)
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) or (relpath == PYPROJECT and not os.path.isfile(path)):
         return None
-    return _read_toml(path)
+    return read(path)

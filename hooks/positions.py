@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 from typing import NamedTuple
 
@@ -26,6 +27,8 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _CONSTANTS = frozenset(('NaN', 'Infinity', '-Infinity'))
+# Python's json (and so PEFT) refuses longer integers (sys.int_info.default_max_str_digits).
+MAX_INT_DIGITS = 4300
 
 
 class Duplicate(NamedTuple):
@@ -38,7 +41,8 @@ class Positions(NamedTuple):
     keys: dict[Pointer, Location]
     values: dict[Pointer, Location]
     duplicates: list[Duplicate]
-    constants: list[tuple[Pointer, Location, str]]
+    constants: list[tuple[Pointer, Location, str]]  # NaN, Infinity, and numbers that overflow to it
+    long_integers: list[tuple[Pointer, Location, int]]  # (..., number of digits)
 
 
 class _Frame:
@@ -60,7 +64,7 @@ def scan(text: str) -> Positions:
         line = bisect.bisect_right(line_starts, offset)
         return line, offset - line_starts[line - 1] + 1
 
-    found = Positions({}, {}, [], [])
+    found = Positions({}, {}, [], [], [])
     stack: list[_Frame] = []
     pos = 0
     while True:
@@ -103,6 +107,23 @@ def scan(text: str) -> Positions:
         found.values[pointer] = locate(start)
         if token in _CONSTANTS:
             found.constants.append((pointer, locate(start), token))
+        elif first == '-' or first.isdigit():
+            _number(token, pointer, locate(start), found)
         elif first in '{[':
             stack.append(_Frame(pointer, first == '{'))
     return found
+
+
+def _number(token: str, pointer: Pointer, where: Location, found: Positions) -> None:
+    """Record a number Python's json cannot keep: too many digits, or a float that overflows."""
+    if not any(c in token for c in '.eE'):
+        digits = len(token.lstrip('-'))
+        if digits > MAX_INT_DIGITS:
+            found.long_integers.append((pointer, where, digits))
+        return
+    try:
+        overflow = math.isinf(float(token))
+    except ValueError:
+        return
+    if overflow:
+        found.constants.append((pointer, where, token))

@@ -14,6 +14,10 @@ import re
 from typing import Any
 from typing import NamedTuple
 
+from adapter_guard import formats
+from adapter_guard import jsonload
+from adapter_guard.hub_id import aliases
+from adapter_guard.hub_id import non_ascii
 from adapter_guard.localpath import local_path_reason
 
 ABSENT = object()
@@ -52,16 +56,19 @@ def state_of(content: bytes | None, mode: str = '100644') -> State:
         return Unreadable('not in this clone')
     try:
         data = json.loads(content.decode('utf-8-sig'))
-    except (ValueError, RecursionError):
-        return Unreadable('a Git LFS pointer' if content.startswith(b'version https://git-lfs') else 'not valid JSON')
+    except (ValueError, RecursionError):  # rare: ask the loader why, in its words
+        problems = jsonload.parse('', content).findings
+        return Unreadable(problems[0].message if problems else 'not valid JSON')
     if not isinstance(data, dict):
         return Unreadable('not a JSON object')
     return base_model_of(data)
 
 
 def base_model_of(data: dict[str, Any]) -> BaseModel:
-    revision = data.get('revision')
-    return BaseModel(data.get('base_model_name_or_path', ABSENT), revision)
+    """The base model under the key of the format that wrote the file (PEFT, mlx-lm, tunix...)."""
+    found = formats.detect(data)
+    base = data.get(found.base_key, ABSENT) if found.base_key else ABSENT
+    return BaseModel(base, data.get('revision') if found.is_peft else None)
 
 
 def extract(content: bytes | None) -> BaseModel | None:
@@ -94,11 +101,16 @@ class Rewrite(NamedTuple):
 
 def rewrites(old: BaseModel, new: BaseModel) -> list[Rewrite]:
     found = []
-    if old.base != new.base:
+    if old.base != new.base and not same_model(old.base, new.base):
         found.append(Rewrite('AG301', 'base_model_name_or_path', _json(old.base), _base_message(old.base, new.base)))
     if old.revision != new.revision and not pinned(old.revision, new.revision):
         found.append(Rewrite('AG302', 'revision', _json(old.revision), _revision_message(old.revision, new.revision)))
     return found
+
+
+def same_model(old: Any, new: Any) -> bool:
+    """Two names of one Hub model: a legacy id and the organisation the Hub moved it to ('gpt2', 'openai-community/gpt2')."""
+    return isinstance(old, str) and isinstance(new, str) and new in aliases(old)
 
 
 def pinned(old: Any, new: Any) -> bool:
@@ -112,6 +124,8 @@ def _json(value: Any) -> Any:
 
 def _base_message(old: Any, new: Any) -> str:
     message = f'base_model_name_or_path changed from {show(old)} to {show(new)}'
+    if isinstance(new, str) and not new.isascii():
+        message += f' ({non_ascii(new)}: it may only look like another id)'
     if old == '' and new is None:
         return message + (
             ": PEFT >= 0.21 re-saves '' as null; both mean the base model is unknown, "

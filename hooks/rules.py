@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 class Rule(NamedTuple):
     code: str
-    severity: str  # 'error' or 'warning'
+    severity: str  # 'error', 'warning' or 'note' (a note never fails a run)
     title: str
 
 
@@ -23,6 +23,7 @@ RULES = {
         Rule('AG003', 'error', 'NaN or Infinity is not JSON'),
         Rule('AG004', 'error', 'unreadable file'),
         Rule('AG005', 'error', 'adapter_config.json is a symbolic link'),
+        Rule('AG006', 'note', 'written by another tool, not PEFT'),
         # schema
         Rule('AG101', 'error', 'peft_type missing or not a PEFT method'),
         Rule('AG102', 'error', 'required key missing'),
@@ -35,6 +36,7 @@ RULES = {
         Rule('AG204', 'error', 'base model is not a valid Hub repo id'),
         Rule('AG205', 'error', 'revision is not a pinned commit'),
         Rule('AG206', 'error', 'base model denied by the policy'),
+        Rule('AG207', 'error', 'base model is a bare name the Hub does not have'),
         # history
         Rule('AG301', 'error', 'base_model_name_or_path rewritten'),
         Rule('AG302', 'error', 'revision rewritten'),
@@ -58,3 +60,13 @@ RULES = {
 def matches(code: str, selectors: frozenset[str]) -> bool:
     """True when ``code`` equals one of ``selectors`` or starts with one."""
     return any(code.startswith(selector) for selector in selectors)
+
+
+def unknown_selector(selector: str) -> str | None:
+    """Why ``selector`` (a code or prefix in --select, --ignore or [severity]) selects no rule; None if it does.
+
+    The one place both the command line and the policy validate rule codes.
+    """
+    if any(code.startswith(selector) for code in RULES):
+        return None
+    return f'matches no rule code: {selector!r} is not a code or the prefix of one (codes: {", ".join(RULES)})'

@@ -10,6 +10,8 @@ import os
 import struct
 from typing import Any
 
+from adapter_guard import files
+
 MAX_HEADER = 100 << 20  # the format's own limit is 100 MB
 
 
@@ -19,7 +21,7 @@ class HeaderError(ValueError):
 
 def read_header(path: str) -> dict[str, Any]:
     """{tensor name: {"dtype", "shape", "data_offsets"}}, without "__metadata__"."""
-    with open(path, 'rb') as f:
+    with os.fdopen(files.open_regular(path), 'rb') as f:  # a FIFO never blocks the hook
         size = os.fstat(f.fileno()).st_size
         prefix = f.read(8)
         if len(prefix) < 8:

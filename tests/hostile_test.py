@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,81 @@ def test_hostile_files_beside_the_config(card: str, weights: bytes, tmp_path: Pa
     findings = json.loads(capsys.readouterr().out)['findings']
     assert code in (0, 1)
     assert {f['code'] for f in findings} <= {'AG401', 'AG402'}
+
+
+@pytest.mark.parametrize(('content', 'code', 'words'), (
+    pytest.param(b'{"peft_type": "LORA", "r": ' + b'8' * 4301 + b'}', 'AG004', 'integer of 4,301 digits', id='long integer'),
+    pytest.param(b'{"peft_type": "LORA", "lora_dropout": 1e400}', 'AG003', 'reads it as Infinity', id='1e400'),
+))
+def test_numbers_python_cannot_keep_in_a_real_process(content: bytes, code: str, words: str, tmp_path: Path) -> None:
+    path = tmp_path / 'adapter_config.json'
+    path.write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, '-m', 'adapter_guard', str(path), '--no-history', '--format', 'json'],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1, result
+    assert 'Traceback' not in result.stderr
+    finding = next(f for f in json.loads(result.stdout)['findings'] if f['code'] == code)
+    assert words in finding['message']
+
+
+def _special(kind: str, path: Path) -> None:
+    if kind == 'fifo':
+        os.mkfifo(path)
+    else:
+        path.symlink_to('/dev/zero')
+
+
+@pytest.mark.parametrize(('name', 'kind', 'code', 'what'), (
+    ('adapter_config.json', 'fifo', 'AG004', 'is a FIFO (named pipe), not a regular file'),
+    # a link to a device named adapter_config.json is never followed at all (AG005)
+    ('adapter_config.json', 'device', 'AG005', 'is a symbolic link'),
+    ('README.md', 'fifo', 'AG401', 'the model card is a FIFO (named pipe), not a regular file'),
+    ('README.md', 'device', 'AG401', 'the model card is a character device, not a regular file'),
+    ('adapter_model.safetensors', 'fifo', 'AG402', 'adapter_model.safetensors is a FIFO (named pipe), not a regular file'),
+    ('adapter_model.safetensors', 'device', 'AG402', 'adapter_model.safetensors is a character device'),
+))
+def test_special_files_are_findings_and_never_block(name: str, kind: str, code: str, what: str, tmp_path: Path) -> None:
+    """A FIFO blocked open() forever; /dev/zero never ends.  The timeout only stops a hung test run."""
+    folder = tmp_path / 'adapter'
+    folder.mkdir()
+    if name != 'adapter_config.json':
+        (folder / 'adapter_config.json').write_text(peft_dumps(LORA))
+    _special(kind, folder / name)
+    target = folder / name if name == 'adapter_config.json' else folder
+    result = subprocess.run(
+        [sys.executable, '-m', 'adapter_guard', str(target), '--no-history', '--format', 'json'],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1, result
+    (finding,) = json.loads(result.stdout)['findings']
+    assert finding['code'] == code
+    assert what in finding['message']
+
+
+def test_deeply_nested_card_metadata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / 'adapter'
+    folder.mkdir()
+    (folder / 'adapter_config.json').write_text(peft_dumps(LORA))
+    (folder / 'README.md').write_text('---\nbase_model: ' + '[' * 1000 + ']' * 1000 + '\n---\n')
+    code = main(['check', str(folder), '--no-history', '--format', 'json'])
+    (finding,) = json.loads(capsys.readouterr().out)['findings']
+    assert code == 1
+    assert finding['code'] == 'AG401'
+    assert finding['message'] == 'the model card metadata is unreadable: not valid YAML: nested too deeply'
+
+
+def test_a_card_larger_than_the_limit_is_a_finding_and_never_read(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / 'adapter'
+    folder.mkdir()
+    (folder / 'adapter_config.json').write_text(peft_dumps(LORA))
+    with open(folder / 'README.md', 'wb') as f:
+        f.write(b'---\nbase_model: /home/alice/llama\n---\n')
+        f.truncate(300_000_000)  # sparse: 300 MB that cost nothing to make
+    code = main(['check', str(folder), '--no-history', '--format', 'json'])
+    (finding,) = json.loads(capsys.readouterr().out)['findings']
+    assert code == 1
+    assert finding['code'] == 'AG401'
+    assert finding['message'].startswith('the model card is 300,000,000 bytes, larger than the 1 MiB limit')

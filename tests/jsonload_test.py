@@ -4,6 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from adapter_guard import jsonload
 from adapter_guard.positions import scan
@@ -86,3 +89,41 @@ def test_locate_missing_pointer_falls_back_to_parent() -> None:
     assert document.locate(('a',), 'object') == (2, 8)
     assert document.locate(('nope',)) == (1, 1)
     assert document.locate(('a',), 'key') == (2, 3)
+
+
+LONG = '1' * (jsonload.MAX_INT_DIGITS + 1)
+
+
+@pytest.mark.parametrize(('text', 'expected'), (
+    pytest.param('{"r": 1e400}', [('AG003', 1, 7)], id='float overflow'),
+    pytest.param('{"r": [-1.5E+999]}', [('AG003', 1, 8)], id='negative float overflow'),
+    pytest.param('{"r": 1e308}', [], id='largest float'),
+    pytest.param('{"r": ' + '9' * jsonload.MAX_INT_DIGITS + '}', [], id='4300 digits'),
+    pytest.param('{\n"r": ' + LONG + '}', [('AG004', 2, 6)], id='4301 digits'),
+    pytest.param('{"a": {"r": -' + LONG + '}}', [('AG004', 1, 13)], id='negative, nested'),
+))
+def test_numbers_python_cannot_keep(text: str, expected: list[tuple[str, int, int]]) -> None:
+    loaded = jsonload.parse('f.json', text.encode())
+    assert _codes(loaded) == expected
+    if expected and expected[0][0] == 'AG004':
+        assert loaded.document is None  # PEFT's json.load raises: there is nothing to check
+        assert "integer of 4,301 digits: Python's json (and so PEFT) refuses" in loaded.findings[0].message
+
+
+def test_float_overflow_says_what_python_reads() -> None:
+    (finding,) = jsonload.parse('f.json', b'{"lora_dropout": 1e400}').findings
+    assert finding.message == (
+        "'lora_dropout' is 1e400, too large for a float: Python (and so PEFT) reads it as Infinity, which is not JSON"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.builds(
+    lambda prefix, digits, suffix: prefix + digits + suffix,
+    st.sampled_from([b'{"r": ', b'{"r": -', b'[', b'{"r": 1e', b'{"r": 0.']),
+    st.integers(4290, 4310).map(lambda n: b'7' * n),
+    st.sampled_from([b'}', b']', b'', b'e999}', b'.5}', b'}}']),
+))
+def test_parse_never_raises(raw: bytes) -> None:
+    loaded = jsonload.parse('f.json', raw)
+    assert loaded.document is not None or loaded.findings

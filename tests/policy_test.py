@@ -1,12 +1,16 @@
 """The team policy: where it is found, what a broken one says, how overrides apply."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from adapter_guard import policy
 from adapter_guard.errors import PolicyError
+from adapter_guard.main import main
 from tests.util import write_config
 
 
@@ -52,10 +56,113 @@ def test_pyproject_table(run, repo: Path) -> None:
     assert 'tool.adapter-guard.allow' in result.err
 
 
-def test_dot_file_wins_over_pyproject(repo: Path) -> None:
+def test_two_policies_are_an_error_not_a_silent_choice(run, repo: Path) -> None:
+    write_config(repo / 'a')
     (repo / 'pyproject.toml').write_text('[tool.adapter-guard]\nallow = ["a/*"]\n')
     (repo / '.adapter-guard.toml').write_text('allow = ["b/*"]\n')
+    result = run('a')
+    assert result.code == 2
+    assert result.err == (
+        f'adapter-guard: error: two policies: {repo}/.adapter-guard.toml and [tool.adapter-guard] in '
+        f'{repo}/pyproject.toml; adapter-guard reads one, so keep one of them\n'
+    )
+    # --config names the one to use
+    assert run('a', '--config', repo / '.adapter-guard.toml', '--no-history').code == 1  # AG201: not b/*
+
+
+def test_dot_file_beside_a_pyproject_without_a_policy(repo: Path) -> None:
+    (repo / 'pyproject.toml').write_text('[project]\nname = "x"\n[tool.black]\nline-length = 100\n')
+    (repo / '.adapter-guard.toml').write_text('allow = ["b/*"]\n')
     assert policy.find(str(repo)).rules.allow == ('b/*',)
+
+
+@pytest.mark.parametrize(('pyproject', 'key', 'problem'), (
+    ('tool = 5\n', 'tool', 'is a number, not a table: pyproject.toml keeps tool settings in [tool.<name>] tables'),
+    ('[tool]\nadapter-guard = "x"\n', 'tool.adapter-guard', 'is a string, not a table'),
+    ('[tool.adapter_guard]\nallow = ["a/*"]\n', 'tool.adapter_guard',
+     'is not read: the policy table is [tool.adapter-guard] (with a hyphen); rename the table'),
+    ('[tool.adaptor-guard]\nallow = ["a/*"]\n', 'tool.adaptor-guard', 'is not read'),
+    ('[tool.adapter-guard]\nhistory-since = "HEAD"\n', 'tool.adapter-guard.history-since',
+     "'HEAD' is neither a commit sha (4 to 40 hex digits) nor a date YYYY-MM-DD"),
+    ('[tool.adapter-guard.severity]\nAG999 = "off"\n', 'tool.adapter-guard.severity.AG999',
+     "matches no rule code: 'AG999' is not a code or the prefix of one (codes: AG001, "),
+))
+def test_broken_pyproject_exits_2_naming_file_and_key(run, repo: Path, pyproject: str, key: str, problem: str) -> None:
+    write_config(repo / 'a')
+    (repo / 'pyproject.toml').write_text('[project]\nname = "x"\n' + pyproject if pyproject[0] == '[' else pyproject)
+    result = run('a')
+    assert result.code == 2, result
+    assert result.err.count('\n') == 1
+    assert result.err.startswith(f'adapter-guard: error: {repo}/pyproject.toml: {key}: {problem}'), result.err
+
+
+@pytest.mark.parametrize(('text', 'key', 'problem'), (
+    ('history-since = "HEAD"\n', 'history-since', "'HEAD' is neither a commit sha"),
+    ('history-since = "main"\n', 'history-since', "'main' is neither a commit sha"),
+    ('history-since = "2024-13-01"\n', 'history-since', "'2024-13-01' is neither"),
+    ('[severity]\nAG999 = "off"\n', 'severity.AG999', 'matches no rule code'),
+    ('[severity]\nAG7 = "off"\n', 'severity.AG7', 'matches no rule code'),
+    ('[[overrides]]\npaths = ["x"]\nseverity = {AG999 = "off"}\n', 'overrides[1].severity.AG999', 'matches no rule code'),
+))
+def test_values_the_schema_cannot_check(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = tmp_path / '.adapter-guard.toml'
+    path.write_text(text)
+    with pytest.raises(PolicyError) as error:
+        policy.load_file(str(path))
+    assert error.value.key == key
+    assert problem in error.value.problem
+
+
+@pytest.mark.parametrize('since', ('3f2a1b9c', '3f2a1b9c0d4e5f60718293a4b5c6d7e8f9a0b1c2', 'ABCDEF12', '2024-02-29'))
+def test_history_since_forms(tmp_path: Path, since: str) -> None:
+    path = tmp_path / '.adapter-guard.toml'
+    path.write_text(f'history-since = "{since}"\n')
+    assert policy.load_file(str(path)).history_since == since
+
+
+def test_severity_codes_are_validated_like_select(run, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(repo / 'a')
+    with pytest.raises(SystemExit) as select:  # argparse's own exit
+        main(['a', '--select', 'AG999'])
+    select_err = capsys.readouterr().err
+    (repo / '.adapter-guard.toml').write_text('[severity]\nAG999 = "off"\n')
+    severity = run('a')
+    assert select.value.code == severity.code == 2
+    problem = "matches no rule code: 'AG999' is not a code or the prefix of one"
+    assert problem in select_err and problem in severity.err
+
+
+def test_a_dangling_policy_link_is_an_error(run, repo: Path) -> None:
+    write_config(repo / 'a')
+    (repo / '.adapter-guard.toml').symlink_to('team/policy.toml')
+    result = run('a')
+    assert result.code == 2
+    assert result.err == (
+        f"adapter-guard: error: {repo}/.adapter-guard.toml: is a symbolic link to 'team/policy.toml', "
+        'which does not exist: fix the link or remove it\n'
+    )
+
+
+def test_a_fifo_policy_never_blocks(repo: Path) -> None:
+    """open() blocked on it forever; the timeout only stops a hung test run."""
+    write_config(repo / 'a')
+    os.mkfifo(repo / '.adapter-guard.toml')
+    result = subprocess.run([sys.executable, '-m', 'adapter_guard', 'a'], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f'adapter-guard: error: {repo}/.adapter-guard.toml: is a FIFO (named pipe), not a regular file: '
+        'a policy is a TOML file\n'
+    )
+
+
+def test_policy_parses_from_bytes() -> None:
+    """Where the bytes come from (disk, index, a commit) is the caller's business."""
+    parsed = policy.parse('HEAD:pyproject.toml', b'[tool.adapter-guard]\nallow = ["a/*"]\n', pyproject=True)
+    assert parsed is not None and parsed.rules.allow == ('a/*',) and parsed.source == 'HEAD:pyproject.toml'
+    assert policy.parse('HEAD:pyproject.toml', b'[project]\nname = "x"\n', pyproject=True) is None
+    with pytest.raises(PolicyError) as error:
+        policy.parse(':.adapter-guard.toml', b'allow = "\xff"\n')
+    assert error.value.problem.startswith('not UTF-8')
 
 
 def test_no_policy_is_the_default(repo: Path) -> None:

@@ -78,6 +78,7 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     assert 'adapter_guard/_schemas/policy.schema.json' in names
     assert 'adapter_guard/_schemas/peft/lora.schema.json' in names
     assert 'adapter_guard/_schemas/peft/index.json' in names
+    assert 'adapter_guard/legacy_models.tsv' in names  # AG207's list of the Hub's legacy ids
     assert not any(n.startswith(('hooks/', 'tests/')) for n in names)
     # installed on its own, the package finds its schemas inside itself
     venv = tmp_path / 'venv'
@@ -86,13 +87,15 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     zipfile.ZipFile(wheel).extractall(target)
     probe = subprocess.run(
         [str(venv / 'bin' / 'python'), '-c',
-         'import adapter_guard.schemas as s; print(s.schema_dir()); print(len(s.peft_index()["methods"]))'],
+         'import adapter_guard.schemas as s; print(s.schema_dir()); print(len(s.peft_index()["methods"])); '
+         'import adapter_guard.hub_id as h; print(h.legacy_models()["gpt2"])'],
         capture_output=True, text=True, env={'PYTHONPATH': str(target), 'PATH': os.environ['PATH']},
     )
     assert probe.returncode == 0, probe.stderr
-    where, methods = probe.stdout.split()
+    where, methods, gpt2 = probe.stdout.split()
     assert where == str(target / 'adapter_guard' / '_schemas')
     assert int(methods) >= 45
+    assert gpt2 == 'openai-community/gpt2'
 
 
 @pytest.fixture(scope='module')

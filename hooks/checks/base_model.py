@@ -1,11 +1,17 @@
-"""AG201-AG206: base_model_name_or_path and revision against the team policy."""
+"""AG201-AG207: the base model and its revision against the team policy.
+
+The base model is ``base_model_name_or_path`` in a PEFT config, or the key
+another tool's format names (``adapter_guard.formats``).
+"""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 from collections.abc import Iterator
 
+from adapter_guard import hub_id
 from adapter_guard.checks import Context
 from adapter_guard.findings import Finding
 from adapter_guard.hub_id import is_valid_repo_id
@@ -23,40 +29,73 @@ _GLOB = re.compile(r'[*?\[]')
 
 def check(document: Document, context: Context) -> Iterator[Finding]:
     data, path, rules = document.data, document.path, context.rules
-    if KEY not in data:
-        yield Finding(path, 'AG203', f'{KEY} is missing: loaders cannot know which base model to load')
+    key = document.format.base_key
+    if key is None:
+        return  # a format with no base model (AG006 says so)
+    if not document.format.is_peft:
+        # another tool's file: its own rules say whether the key is required
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            yield from _check_value(path, key, value, rules, context.root)
         return
-    value = data[KEY]
+    if key not in data:
+        yield Finding(path, 'AG203', f'{key} is missing: loaders cannot know which base model to load')
+        return
+    value = data[key]
     if value is None or value == '':
         yield Finding(
             path, 'AG203',
-            f'{KEY} is {"null" if value is None else "empty"}: set it to the Hub id of the base model '
+            f'{key} is {"null" if value is None else "empty"}: set it to the Hub id of the base model '
             '(PEFT writes this when the base model was built in memory, not loaded)',
-            (KEY,),
+            (key,),
         )
         return
     if not isinstance(value, str):
         return  # AG103 from the schema check
-    yield from _check_value(path, value, rules, context.root)
+    yield from _check_value(path, key, value, rules, context.root)
     yield from _check_revision(path, value, data.get('revision'), 'revision' in data, rules)
 
 
-def _check_value(path: str, value: str, rules: Rules, root: str) -> Iterator[Finding]:
-    if matches_any(value, rules.deny, ignore_case=True):
-        pattern = next(p for p in rules.deny if matches_any(value, (p,), ignore_case=True))
-        yield Finding(path, 'AG206', f'base model {value!r} is denied by the policy (deny {pattern!r})', (KEY,))
+def _check_value(path: str, key: str, value: str, rules: Rules, root: str) -> Iterator[Finding]:
+    names = hub_id.aliases(value) if is_valid_repo_id(value) else (value,)
+    denied = next((p for p in rules.deny if any(matches_any(n, (p,), ignore_case=True) for n in names)), None)
+    if denied is not None:
+        yield Finding(path, 'AG206', f'base model {value!r} is denied by the policy (deny {denied!r})', (key,))
         return
     adapter_dir = os.path.dirname(os.path.abspath(path))
     reason = local_path_reason(value, (adapter_dir, root))
     if reason is not None:
         if not rules.allow_local_paths:
-            yield Finding(path, 'AG202', f'base model {value!r} is {reason}; {_restore_hint(value)}', (KEY,))
+            yield Finding(path, 'AG202', f'base model {value!r} is {reason}; {_restore_hint(value)}', (key,))
         return
     if not is_valid_repo_id(value):
-        yield Finding(path, 'AG204', f'base model {value!r} is not a valid Hub repo id: {why_invalid(value)}', (KEY,))
+        yield Finding(path, 'AG204', f'base model {value!r} is not a valid Hub repo id: {why_invalid(value)}', (key,))
         return
-    if rules.allow is not None and not matches_any(value, rules.allow):
-        yield Finding(path, 'AG201', _not_allowed(value, rules.allow), (KEY,))
+    if hub_id.is_bare(value) and value not in hub_id.legacy_models() and not rules.allow_local_paths:
+        yield Finding(path, 'AG207', _not_on_the_hub(value), (key,))
+        return
+    if rules.allow is not None and not any(matches_any(n, rules.allow) for n in names):
+        yield Finding(path, 'AG201', _not_allowed(value, rules.allow), (key,))
+
+
+def is_hub_model(value: str, search_dirs: tuple[str, ...] = ()) -> bool:
+    """A value the static checks accept as a Hub model: a valid id, not a local path, not a bare folder name."""
+    return (
+        is_valid_repo_id(value) and local_path_reason(value, search_dirs) is None
+        and (not hub_id.is_bare(value) or value in hub_id.legacy_models())
+    )
+
+
+def _not_on_the_hub(value: str) -> str:
+    """AG207: a bare name ('model', 'chatglm-6b') that is not one of the Hub's legacy ids."""
+    legacy = list(hub_id.legacy_models())
+    close = [m for m in legacy if m.lower() == value.lower()] or difflib.get_close_matches(value, legacy, n=1, cutoff=0.85)
+    hint = f' (did you mean {close[0]!r}?)' if close else ''
+    return (
+        f'{value!r} is not a Hub model{hint}: ids without a namespace exist only for legacy models such as '
+        "'gpt2'; if it is a folder on the training machine (PEFT writes the path the base model was loaded "
+        "from), set it to the Hub id of that model, such as 'org/name'"
+    )
 
 
 def _restore_hint(value: str) -> str:
@@ -79,21 +118,28 @@ def _not_allowed(value: str, allow: tuple[str, ...]) -> str:
 
 
 def near_miss(value: str, allow: tuple[str, ...]) -> tuple[str, int] | None:
-    """The allowed id or namespace that ``value`` is one or two edits from."""
+    """The allowed id or namespace that ``value`` is one or two edits from: a possible typo-squat.
+
+    Only across namespaces: a squatter cannot publish in the namespace it
+    imitates, so 'google/flan-t5-xxl' is another model of google's, not a
+    typo-squat of an allowed 'google/flan-t5-xl'.  An allowed value is never
+    asked about (``_not_allowed`` runs only for values the policy rejects).
+    """
     best: tuple[str, int] | None = None
+    namespace_of_value = value.partition('/')[0] if '/' in value else None
     for pattern in allow:
-        if not _GLOB.search(pattern):
-            candidate, target = value, pattern
-        else:
-            namespace, _, rest = pattern.partition('/')
-            if _GLOB.search(namespace) or not rest:
+        namespace, _, rest = pattern.partition('/')
+        if _GLOB.search(namespace) or (not _GLOB.search(pattern) and not rest):
+            continue  # '*' or a bare legacy id: no namespace to imitate
+        if namespace_of_value is not None and namespace_of_value.lower() == namespace.lower():
+            continue  # the same owner: another of its models, not a squat
+        if _GLOB.search(pattern):
+            if not rest or namespace_of_value is None:
                 continue
-            candidate, target = value.partition('/')[0], namespace + '/' + rest
-            distance = edit_distance(candidate, namespace)
-            if 0 < distance <= 2 and (best is None or distance < best[1]):
-                best = (target, distance)
-            continue
-        distance = edit_distance(candidate, target)
+            candidate, reference, target = namespace_of_value, namespace, pattern
+        else:
+            candidate, reference, target = value, pattern, pattern
+        distance = edit_distance(candidate, reference)
         if 0 < distance <= 2 and (best is None or distance < best[1]):
             best = (target, distance)
     return best
@@ -119,11 +165,10 @@ def edit_distance(a: str, b: str) -> int:
 def _check_revision(
         path: str, value: str, revision: object, present: bool, rules: Rules,
 ) -> Iterator[Finding]:
-    if not rules.require_revision or not matches_any(value, rules.require_revision):
+    names = hub_id.aliases(value) if is_valid_repo_id(value) else (value,)
+    pattern = next((p for p in rules.require_revision if any(matches_any(n, (p,)) for n in names)), None)
+    if pattern is None or (isinstance(revision, str) and _COMMIT.fullmatch(revision)):
         return
-    if isinstance(revision, str) and _COMMIT.fullmatch(revision):
-        return
-    pattern = next(p for p in rules.require_revision if matches_any(value, (p,)))
     why = f'the policy requires a pinned revision for {pattern!r}'
     if not present or revision is None:
         problem = 'revision is missing' if not present else 'revision is null'
@@ -142,7 +187,7 @@ def acceptable(value: object, rules: Rules, adapter_path: str, root: str) -> boo
     """Does a base-model value pass every static check here (a Hub id the policy allows)?"""
     if not isinstance(value, str) or not value:
         return False
-    return next(_check_value(adapter_path, value, rules, root), None) is None
+    return next(_check_value(adapter_path, 'base_model_name_or_path', value, rules, root), None) is None
 
 
 def names_a_model(value: object, rules: Rules, adapter_path: str, root: str) -> bool:

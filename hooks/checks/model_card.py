@@ -13,8 +13,10 @@ import os
 import re
 from collections.abc import Iterator
 
+from adapter_guard import files
 from adapter_guard.checks import Context
 from adapter_guard.findings import Finding
+from adapter_guard.hub_id import non_ascii
 from adapter_guard.jsonload import Document
 from adapter_guard.localpath import local_path_reason
 
@@ -25,14 +27,25 @@ TAG = 'base_model:adapter:'
 def check(document: Document, context: Context) -> Iterator[Finding]:
     card_path = os.path.join(os.path.dirname(document.path), CARD)
     try:
-        with open(card_path, encoding='utf-8', errors='replace') as f:
-            text = f.read(1 << 20)
-    except OSError:
+        raw = files.read_regular(card_path, files.MAX_BYTES)
+    except files.TooLarge as e:
+        yield Finding(
+            card_path, 'AG401',
+            f'the model card is {e.size:,} bytes, larger than the 1 MiB limit: its metadata was not checked '
+            '(PEFT writes a card of a few kB)',
+            line=1, column=1,
+        )
         return
+    except files.NotRegular as e:
+        yield Finding(card_path, 'AG401', f'the model card {e}: it was not read', line=1, column=1)
+        return
+    except OSError:
+        return  # no card (or an unreadable one): nothing PEFT wrote to compare
+    text = raw.decode('utf-8', errors='replace')
     if not text.startswith('---'):
         return  # no metadata block: nothing PEFT wrote
     base = document.data.get('base_model_name_or_path')
-    metadata = _metadata(card_path)
+    metadata = _metadata(raw)
     if isinstance(metadata, str):
         yield Finding(card_path, 'AG401', f'the model card metadata is unreadable: {metadata}', line=1, column=1)
         return
@@ -65,9 +78,11 @@ def _compare(card_path: str, where: tuple[int, int], what: str, value: str, base
             line=line, column=column,
         )
     elif isinstance(base, str) and base and value != base:
+        # a look-alike prints exactly like the config's id: name the characters that differ
+        look_alike = '' if value.isascii() else f' (the card has {non_ascii(value)})'
         yield Finding(
             card_path, 'AG401',
-            f'model card {what} disagrees with base_model_name_or_path {base!r} in adapter_config.json',
+            f'model card {what} disagrees with base_model_name_or_path {base!r} in adapter_config.json{look_alike}',
             line=line, column=column,
         )
 
@@ -83,15 +98,21 @@ def _locate(text: str, pattern: str, value: str) -> tuple[int, int]:
     return 1, 1
 
 
-def _metadata(card_path: str) -> dict[str, object] | str:
-    """The card's metadata, or the YAML error as text."""
+def _metadata(raw: bytes) -> dict[str, object] | str:
+    """The card's metadata, or why it cannot be read, as text.
+
+    Parsed from the bytes already read (never the file again), the way
+    ``ModelCard.load`` decodes a file: UTF-8 with an optional BOM, newlines kept.
+    """
     import yaml
     from huggingface_hub import ModelCard
 
     logging.getLogger('huggingface_hub').setLevel(logging.ERROR)
     try:
-        return ModelCard.load(card_path).data.to_dict()
+        return ModelCard(raw.decode('utf-8-sig')).data.to_dict()
     except yaml.YAMLError as e:
         return 'not valid YAML: ' + str(e).splitlines()[0]
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        return 'not valid YAML: nested too deeply'
     except (ValueError, TypeError, UnicodeDecodeError) as e:  # huggingface_hub rejects the metadata
         return f'huggingface_hub rejects it ({e})'

@@ -17,6 +17,7 @@ from typing import Any
 
 from adapter_guard import schemas
 from adapter_guard.checks import Context
+from adapter_guard.files import NotRegular
 from adapter_guard.findings import Finding
 from adapter_guard.jsonload import Document
 from adapter_guard.safetensors_header import HeaderError
@@ -37,10 +38,13 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     if method is None or method['family'] != 'lora':
         return
     path = os.path.join(os.path.dirname(document.path), WEIGHTS)
-    if not os.path.isfile(path):
-        return
+    if not os.path.exists(path) or os.path.isdir(path):
+        return  # no weights here (or git-annex's link to weights not fetched)
     try:
         header = read_header(path)
+    except NotRegular as e:
+        yield Finding(document.path, 'AG402', f'{WEIGHTS} {e}: it was not read', ())
+        return
     except HeaderError as e:
         if 'Git LFS pointer' in str(e):
             return  # not pulled here: nothing to compare

@@ -167,7 +167,7 @@ class _Group:
                 loaded = check_content(path, content.raw, Context(self.root, relpath, rules, self.lock))
                 found = loaded.findings
                 safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
-                targets.append(Target(path, relpath, content, loaded.document, safe))
+                targets.append(Target(path, relpath, content, loaded.document, safe, fix.refusal(path)))
             # the policy for this config also governs what was found beside it (README.md)
             findings += finish(found, rules, selection)
         for finding in self._history(team_policy, targets):
@@ -183,7 +183,7 @@ class _Group:
         read: Callable[[str], bytes | None] | None = None
         if isinstance(self.source, GitSource):
             read = self.source.read
-        found = policy.find(self.root, self.options.config, read=read, label=self.source.label)
+        found = policy.find(self.root, self.options.config, source=read, label=self.source.label)
         if self.committing and self.trailers is None:
             _note_unstaged_policy(self.source)
         return found
