@@ -1,7 +1,8 @@
 """The hook through real pre-commit: try-repo, every stage, and the packaged wheel.
 
-Nothing is downloaded: pre-commit's hook environment is built from the
-packages already installed (VIRTUALENV_SYSTEM_SITE_PACKAGES, PIP_NO_INDEX).
+Nothing is downloaded: pre-commit's hook environment is built from wheels
+repacked from this environment's own installed distributions
+(tests/wheelhouse.py), never from what the base interpreter holds.
 """
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from tests.util import commit
 from tests.util import git
 from tests.util import REPO
 from tests.util import write_config
+from tests.wheelhouse import build as build_wheelhouse
+from tests.wheelhouse import offline_environment
 
 pre_commit = pytest.importorskip('pre_commit')
 MANIFEST = REPO / '.pre-commit-hooks.yaml'
-OFFLINE = {'VIRTUALENV_SYSTEM_SITE_PACKAGES': '1', 'PIP_NO_INDEX': '1', 'PIP_NO_BUILD_ISOLATION': '0'}
 HUB = 'meta-llama/Llama-2-7b-hf'
 OTHER = 'meta-llama/Llama-3.1-8B'
 
@@ -32,10 +34,16 @@ def _manifest() -> list[dict[str, object]]:
     return yaml.safe_load(MANIFEST.read_text())
 
 
+@pytest.fixture(scope='session')
+def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment for pre-commit: its hook virtualenvs install only from a local wheelhouse."""
+    return offline_environment(build_wheelhouse(REPO, tmp_path_factory.mktemp('wheelhouse')))
+
+
 def pre_commit_cmd(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """pre-commit as the user runs it; one that builds a hook environment needs env=offline."""
     return subprocess.run(
-        [sys.executable, '-m', 'pre_commit', *args], cwd=cwd, capture_output=True, text=True,
-        env={**os.environ, **OFFLINE, **(env or {})},
+        [sys.executable, '-m', 'pre_commit', *args], cwd=cwd, capture_output=True, text=True, env=env,
     )
 
 
@@ -111,22 +119,22 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def test_try_repo(hook_repo: Path, repo: Path) -> None:
+def test_try_repo(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
     write_config(repo / 'a', base_model_name_or_path='/home/alice/models/llama')
     git('add', '.')
     commit('bad adapter')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'a/adapter_config.json:4:30: AG202' in result.stdout
     write_config(repo / 'a')
     commit('fix', '-a')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 1  # the history still holds the local path...
     assert 'AG301' in result.stdout
     (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nto = "{HUB}"\n')
     git('add', '.')
     commit('accept the restored base')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -162,7 +170,7 @@ def framework(repo: Path) -> Path:
 def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """git commit through pre-commit's hooks; stdout holds all the output."""
     return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env={**os.environ, **OFFLINE})
+                          stderr=subprocess.STDOUT, text=True)
 
 
 def test_pre_commit_and_commit_msg_stages(framework: Path) -> None:
@@ -187,12 +195,12 @@ def test_pre_push_with_a_local_remote(framework: Path, tmp_path: Path) -> None:
     write_config(framework / 'a', base_model_name_or_path=OTHER)
     commit('silently moved (hooks skipped)', '-a')
     push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
-                          env={**os.environ, **OFFLINE})
+)
     assert push.returncode != 0
     assert 'AG301' in push.stdout + push.stderr
     git('commit', '-q', '--no-verify', '--amend', '-m', f'move\n\nBase-Model-Change: {OTHER}')
     push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
-                          env={**os.environ, **OFFLINE})
+)
     assert push.returncode == 0, push.stdout + push.stderr
 
 
