@@ -7,6 +7,7 @@ pass over the history, then each changed blob read once, in one batch.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -26,7 +27,7 @@ from adapter_guard.checker import Selection
 from adapter_guard.findings import exit_code
 from adapter_guard.findings import Finding
 from adapter_guard.report import as_dict
-from adapter_guard.report import REPORTERS
+from adapter_guard.report import write
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if repo is None:
         finding = Finding('.', 'AG303', 'history not checked: not in a git repository', line=1, column=1)
         findings = finish([finding], policy.DEFAULT.rules, Selection(args.select, args.ignore))
-        REPORTERS[args.format](findings, 0, sys.stdout)
+        write(args, findings, 0)
         return exit_code(findings)
     team_policy = policy.find(repo.root, args.config)
     report, findings = build(repo, team_policy, args.since, args.all_refs)
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(document, indent=2) + '\n')  # one write: json.dump makes thousands
     else:
-        _text(report, findings, REPORTERS[args.format])
+        _text(report, findings, functools.partial(write, args))
     return exit_code(findings)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from adapter_guard import discover
 from adapter_guard import fix
@@ -27,13 +26,13 @@ from adapter_guard.errors import UsageError
 from adapter_guard.findings import exit_code
 from adapter_guard.findings import Finding
 from adapter_guard.history import Target
-from adapter_guard.report import REPORTERS
+from adapter_guard.report import write
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('paths', nargs='*', metavar='PATH', help='files, or directories to search (default: .)')
     parser.add_argument('--from-ref', metavar='REV', help='check the commits FROM..TO (default: $PRE_COMMIT_FROM_REF)')
-    parser.add_argument('--to-ref', metavar='REV', help='(default: $PRE_COMMIT_TO_REF)')
+    parser.add_argument('--to-ref', metavar='REV', help='the end of that range (default: $PRE_COMMIT_TO_REF)')
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of staged configs to HEAD (exit 1 if changed)')
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
             # report what is left after the fix: run again on the new contents
             run(argparse.Namespace(**{**vars(args), 'fix': False}), trailers=trailers)
             return 1
-    REPORTERS[args.format](findings, len(paths), sys.stdout)
+    write(args, findings, len(paths))
     return exit_code(findings)
 
 
