@@ -145,7 +145,8 @@ RULES = {
             why='A misspelt key is dropped: `lora_aplha` loads as the default `lora_alpha`, and the adapter '
                 'computes something else than it was trained to.',
             example='`"lora_aplha": 32`',
-            message="unknown key 'lora_aplha' for LoraConfig in every PEFT version (did you mean 'lora_alpha'?)",
+            message="unknown key 'lora_aplha' for LoraConfig in every PEFT version (did you mean 'lora_alpha'?); "
+                    'PEFT drops it with only a warning and uses the default',
             fix='Rename the key to the one suggested, or remove a key another tool added.',
             silence=f'A key {_NEWER}',
         ),

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from adapter_guard.main import main
+from tests.util import commit
+from tests.util import git
+from tests.util import REPO
+from tests.wheelhouse import build as build_wheelhouse
+from tests.wheelhouse import offline_environment
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -71,3 +77,29 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git('init', '-q', cwd=path)
     monkeypatch.chdir(path)
     return path
+
+
+@pytest.fixture(scope='session')
+def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """os.environ for pre-commit (and CI steps) whose pip installs only from a local wheelhouse.
+
+    Built from this environment's own installed distributions: a fresh venv
+    passes, and nothing depends on the base interpreter or the network.
+    """
+    return offline_environment(build_wheelhouse(REPO, tmp_path_factory.mktemp('wheelhouse')))
+
+
+@pytest.fixture(scope='session')
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this repository, as pre-commit would clone it (one hook environment a session)."""
+    copy = tmp_path_factory.mktemp('hook-repo')
+    files = git('ls-files', '-z', '--cached', '--others', '--exclude-standard', cwd=REPO).split('\0')
+    for name in filter(None, files):
+        source = REPO / name
+        if source.is_file() and not name.startswith('tests/'):
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git('init', '-q', cwd=copy)
+    git('add', '.', cwd=copy)
+    commit('snapshot', cwd=copy)
+    return copy

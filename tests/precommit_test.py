@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,9 +18,8 @@ import pytest
 from tests.util import commit
 from tests.util import git
 from tests.util import REPO
+from tests.util import use_hooks
 from tests.util import write_config
-from tests.wheelhouse import build as build_wheelhouse
-from tests.wheelhouse import offline_environment
 
 pre_commit = pytest.importorskip('pre_commit')
 MANIFEST = REPO / '.pre-commit-hooks.yaml'
@@ -32,12 +30,6 @@ OTHER = 'meta-llama/Llama-3.1-8B'
 def _manifest() -> list[dict[str, object]]:
     import yaml  # pre-commit's own dependency
     return yaml.safe_load(MANIFEST.read_text())
-
-
-@pytest.fixture(scope='session')
-def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment for pre-commit: its hook virtualenvs install only from a local wheelhouse."""
-    return offline_environment(build_wheelhouse(REPO, tmp_path_factory.mktemp('wheelhouse')))
 
 
 def pre_commit_cmd(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -54,13 +46,18 @@ def test_manifest_is_valid() -> None:
 
 def test_manifest_ids_and_entries() -> None:
     hooks = {h['id']: h for h in _manifest()}
-    assert set(hooks) == {'adapter-guard', 'adapter-guard-commit-msg', 'adapter-guard-audit'}
+    assert set(hooks) == {'adapter-guard', 'adapter-guard-commit-msg', 'adapter-guard-audit', 'adapter-guard-fix'}
     for hook in hooks.values():
         assert str(hook['entry']).split()[0] == 'adapter-guard'  # the one console script
         assert hook['language'] == 'python'
     assert hooks['adapter-guard']['stages'] == ['pre-commit', 'pre-push', 'manual']
     assert hooks['adapter-guard-commit-msg']['stages'] == ['commit-msg']
     assert hooks['adapter-guard-audit']['pass_filenames'] is False
+    # the fixer rewrites files: only when asked for, on exactly the files the check looks at
+    fixer = hooks['adapter-guard-fix']
+    assert fixer['entry'] == 'adapter-guard --fix'
+    assert fixer['stages'] == ['manual']
+    assert (fixer['files'], fixer['types']) == (hooks['adapter-guard']['files'], hooks['adapter-guard']['types'])
 
 
 @pytest.mark.parametrize(('path', 'matches'), (
@@ -103,22 +100,6 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     assert int(methods) >= 45
 
 
-@pytest.fixture(scope='module')
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed copy of this repository, as pre-commit would clone it."""
-    copy = tmp_path_factory.mktemp('hook-repo')
-    files = git('ls-files', '-z', '--cached', '--others', '--exclude-standard', cwd=REPO).split('\0')
-    for name in filter(None, files):
-        source = REPO / name
-        if source.is_file() and not name.startswith('tests/'):
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    git('init', '-q', cwd=copy)
-    git('add', '.', cwd=copy)
-    commit('snapshot', cwd=copy)
-    return copy
-
-
 def test_try_repo(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
     write_config(repo / 'a', base_model_name_or_path='/home/alice/models/llama')
     git('add', '.')
@@ -126,15 +107,44 @@ def test_try_repo(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
     result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'a/adapter_config.json:4:30: AG202' in result.stdout
+    use_hooks(repo, hook_repo)
     write_config(repo / 'a')
     commit('fix', '-a')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 1  # the history still holds the local path...
     assert 'AG301' in result.stdout
     (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nto = "{HUB}"\n')
     git('add', '.')
     commit('accept the restored base')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=repo, env=offline)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fix_hook_through_pre_commit(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
+    """adapter-guard-fix as a team without adapter-guard on PATH runs it: pre-commit installs the hook."""
+    use_hooks(repo, hook_repo)
+    config = write_config(repo / 'adapters' / 'chat')
+    git('add', '.')
+    commit('adapter')
+    committed = config.read_bytes()
+    write_config(repo / 'adapters' / 'chat', base_model_name_or_path='/mnt/models/Llama-2-7b-hf', lora_dropout=0.1)
+    git('add', '.')
+    rewritten = config.read_bytes()
+
+    # not at the pre-commit stage: a fixer runs only when asked for
+    result = pre_commit_cmd('run', cwd=repo, env=offline)
+    assert result.returncode == 1  # adapter-guard itself rejects the rewrite...
+    assert 'AG301' in result.stdout and 'restore the committed base model' not in result.stdout
+    assert config.read_bytes() == rewritten  # ...and nothing touched the file
+
+    result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-fix', cwd=repo, env=offline)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'files were modified by this hook' in result.stdout
+    assert config.read_bytes() == committed.replace(b'"lora_dropout": 0.05', b'"lora_dropout": 0.1')
+    git('add', '.')
+    result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-fix', cwd=repo, env=offline)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = pre_commit_cmd('run', cwd=repo, env=offline)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -219,3 +229,28 @@ def test_manual_audit_hook(framework: Path) -> None:
     assert result.returncode == 1
     assert 'a/adapter_config.json' in result.stdout
     assert 'AG301 not acknowledged' in result.stdout
+
+
+# -- colour: pre-commit says it only through a pty (see adapter_guard.color) ---------------------
+
+HOOK_COLOURED = '\x1b[1;31mAG301\x1b[0m'
+
+
+@pytest.mark.parametrize(('args', 'environ', 'coloured'), (
+    (('--color', 'always'), {}, True),
+    (('--color', 'never'), {}, False),
+    ((), {'PRE_COMMIT_COLOR': 'always'}, True),
+    ((), {'PRE_COMMIT_COLOR': 'never'}, False),
+    ((), {}, False),  # auto, and pre-commit's stderr is a pipe here
+    (('--color', 'always'), {'NO_COLOR': '1'}, False),  # the user's NO_COLOR still holds for the hook
+    (('--color', 'never'), {'FORCE_COLOR': '1'}, True),  # and so does FORCE_COLOR
+))
+def test_colour_follows_pre_commit(framework: Path, args: tuple[str, ...], environ: dict[str, str],
+                                   coloured: bool) -> None:
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    env = {k: v for k, v in os.environ.items() if k not in ('NO_COLOR', 'FORCE_COLOR', 'PRE_COMMIT_COLOR', 'TERM')}
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', *args, cwd=framework, env={**env, **environ})
+    assert result.returncode == 1
+    assert 'AG301' in result.stdout
+    assert (HOOK_COLOURED in result.stdout) is coloured, repr(result.stdout)

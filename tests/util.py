@@ -62,6 +62,21 @@ def commit(message: str = 'commit', *args: str, cwd: Path | str | None = None) -
     git('commit', '--no-gpg-sign', '--no-verify', '-q', '-m', message, *args, cwd=cwd)
 
 
+def use_hooks(repo: Path, hook_repo: Path) -> None:
+    """A committed .pre-commit-config.yaml that installs the hooks from ``hook_repo``, as users do.
+
+    Unlike try-repo (a new store, so a new environment, every call), the
+    hook environment is built once and reused from the session's store.
+    """
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n-   repo: {hook_repo}\n    rev: {rev}\n    hooks:\n'
+        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n'
+    )
+    git('add', '.pre-commit-config.yaml', cwd=repo)
+    commit('use the hooks', cwd=repo)
+
+
 def install_git_hooks(repo: Path, *, commit_msg: bool = True, env: dict[str, str] | None = None) -> None:
     """Plain git hooks that run this adapter-guard, as pre-commit would."""
     import shlex
