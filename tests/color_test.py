@@ -29,7 +29,7 @@ class Stream:
 
 
 # (--color, environment, stdout is a terminal, colour)
-TABLE = (
+TABLE: tuple[tuple[str, dict[str, str], bool, bool], ...] = (
     ('always', {}, False, True),
     ('always', {'NO_COLOR': '1'}, False, True),  # an explicit option beats the environment
     ('never', {}, True, False),

@@ -47,7 +47,8 @@ def _requirements(project_root: Path) -> list[Requirement]:
 def _applies(requirement: Requirement, extras: frozenset[str]) -> bool:
     if requirement.marker is None:
         return True
-    return any(requirement.marker.evaluate({**default_environment(), 'extra': e}) for e in extras)
+    environment: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    return any(requirement.marker.evaluate({**environment, 'extra': e}) for e in extras)
 
 
 def closure(project_root: Path) -> list[importlib.metadata.Distribution]:

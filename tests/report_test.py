@@ -1,4 +1,4 @@
-"""Severities end to end: a note (and a warning) is reported in every format and never fails a run."""
+"""What the reporters say: severities in every format (a note never fails a run), and the summary."""
 from __future__ import annotations
 
 import dataclasses
@@ -73,3 +73,19 @@ def test_errors_warnings_and_notes_together(run, repo: Path) -> None:
     result = run('check', '.', '--no-history')
     assert result.out.splitlines()[-1] == 'adapter-guard: 1 error and 1 warning and 1 note in 2 of 3 adapter configs'
     assert result.code == 1
+
+
+def test_the_summary_counts_adapter_configs_not_the_cards_beside_them(run, repo: Path) -> None:
+    """Once: '2 errors in 2 of 1 file' for one config whose model card was wrong too."""
+    write_config(repo / 'a', base_model_name_or_path='/home/alice/models/llama')
+    (repo / 'a' / 'README.md').write_text('---\nbase_model: /home/alice/models/llama\n---\n# card\n')
+    write_config(repo / 'b')
+    result = run('check', '.', '--no-history')
+    paths = [line.split(':')[0] for line in result.out.splitlines()[:-1]]
+    assert paths == ['a/README.md', 'a/adapter_config.json']
+    assert result.out.splitlines()[-1] == 'adapter-guard: 2 errors in 1 of 2 adapter configs'
+
+
+def test_nothing_to_check(run, repo: Path) -> None:
+    result = run('check', '.', '--no-history')
+    assert (result.code, result.out) == (0, 'adapter-guard: no adapter_config.json to check\n')
