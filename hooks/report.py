@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TextIO
 
 from adapter_guard import color
-from adapter_guard import sarif
 from adapter_guard.findings import Finding
 from adapter_guard.rules import url
 
@@ -100,6 +99,8 @@ def github(findings: list[Finding], checked: int, out: TextIO, *, on: bool = Fal
 
 
 def sarif_(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False) -> None:
+    from adapter_guard import sarif  # only here: its hashlib and urllib would slow every hook run
+
     json.dump(sarif.log(findings), out, indent=2)
     out.write('\n')
 
