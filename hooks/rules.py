@@ -39,6 +39,7 @@ class Rule:
 
 
 # Rule groups by code prefix: README.md's headings, in order, and a note under a table.
+# A group without rules is left out of README.md.
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ('AG0', 'Loading', ''),
     ('AG1', 'Schema (generated from PEFT)', 'The order of `target_modules` is never flagged.'),
@@ -47,6 +48,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ('AG4', 'Beside the config, PEFT version', ''),
     ('AG5', 'Security', ''),
     ('AG6', 'Serving profile', ''),
+    ('AG7', 'Fit to the base model', ''),
 )
 
 _TRAILER = '`Base-Model-Change:`'
