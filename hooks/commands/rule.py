@@ -30,7 +30,8 @@ def explain(rule: Rule) -> str:
     lines = [f'{rule.code}: {rule.title} (default severity: {rule.severity})', '']
     for heading, body in sections(rule):
         lines.append(heading)
-        lines += textwrap.wrap(body, WIDTH, initial_indent='  ', subsequent_indent='  ', break_on_hyphens=False)
+        lines += textwrap.wrap(body, WIDTH, initial_indent='  ', subsequent_indent='  ', break_on_hyphens=False,
+                               break_long_words=False)
         lines.append('')
     lines.append(f'More: {rule.url}')
     return '\n'.join(lines) + '\n'
@@ -41,7 +42,7 @@ def listing(rules: list[Rule]) -> str:
 
 
 def _record(rule: Rule) -> dict[str, str]:
-    return {**{k: v for k, v in vars(rule).items()}, 'url': rule.url}
+    return {**vars(rule), 'url': rule.url}
 
 
 def run(args: argparse.Namespace) -> int:
