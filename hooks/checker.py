@@ -74,4 +74,6 @@ def check_content(path: str, raw: bytes | jsonload.Loaded, context: Context) -> 
     loaded = raw if isinstance(raw, jsonload.Loaded) else jsonload.parse(path, raw)
     if loaded.document is not None:
         loaded.findings.extend(check_document(loaded.document, context))
+    # what was found beside the config (its model card) still counts for the config
+    loaded.findings[:] = [f if f.path == path else f._replace(config=path) for f in loaded.findings]
     return loaded

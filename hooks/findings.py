@@ -21,12 +21,15 @@ class Finding(NamedTuple):
     commit: str | None = None
     previous: object = None
     fixable: bool = False
+    # A finding in a file beside a config (its README.md card): that config.
+    config: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
 
 
 def exit_code(findings: list[Finding]) -> int:
+    """1 when an error was found; warnings and notes never fail a run."""
     return 1 if any(f.severity == 'error' for f in findings) else 0
 
 

@@ -10,6 +10,7 @@ class Options:
     paths: tuple[str, ...] = ()
     config: str | None = None
     format: str = 'text'
+    color: str = 'auto'
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     # check
@@ -26,6 +27,11 @@ class Options:
     force: bool = False
     output: str | None = None
     with_lock: bool = False
+    # demo
+    keep: bool = False
+    # rule
+    code: str | None = None
+    all_rules: bool = False
     # lock
     update: tuple[str, ...] = ()
     dry_run: bool = False

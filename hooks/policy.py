@@ -48,7 +48,7 @@ class Rules:
     severity: tuple[tuple[str, str], ...] = ()
 
     def severity_of(self, code: str) -> str:
-        """'error', 'warning' or 'off': the longest matching selector wins."""
+        """'error', 'warning', 'note' or 'off': the longest matching selector wins."""
         best = ('', RULES[code].severity if code in RULES else 'error')
         for selector, level in self.severity:
             if code.startswith(selector) and len(selector) >= len(best[0]):

@@ -26,7 +26,7 @@ def test_text_output_is_sorted_with_a_summary(run, repo: Path) -> None:
     assert lines[0].startswith('a/adapter_config.json:4:30: AG203 ')
     assert lines[1].startswith('b/adapter_config.json:4:30: AG202 ')
     assert lines[2].startswith("b/adapter_config.json:15:8: AG103 'r': expected an integer >= 1, got '8' (a string)")
-    assert lines[-1] == 'adapter-guard: 3 errors in 2 of 3 files'
+    assert lines[-1] == 'adapter-guard: 3 errors in 2 of 3 adapter configs'
 
 
 def test_json_output(run, repo: Path) -> None:
@@ -35,16 +35,16 @@ def test_json_output(run, repo: Path) -> None:
     (finding,) = result.findings
     assert finding == {
         'path': 'a/adapter_config.json', 'line': 12, 'column': 3, 'code': 'AG104', 'severity': 'error',
-        'message': finding['message'],
+        'message': finding['message'], 'url': 'https://github.com/adapter-guard/adapter-guard#ag104',
     }
     assert "did you mean 'lora_alpha'?" in finding['message']
-    assert json.loads(result.out)['summary'] == {'files': 1, 'errors': 1, 'warnings': 0}
+    assert json.loads(result.out)['summary'] == {'files': 1, 'errors': 1, 'warnings': 0, 'notes': 0}
 
 
 def test_clean_run(run, repo: Path) -> None:
     write_config(repo / 'a')
     result = run('a')
-    assert (result.code, result.out) == (0, 'adapter-guard: 1 file checked, no problems\n')
+    assert (result.code, result.out) == (0, 'adapter-guard: 1 adapter config checked, no problems\n')
 
 
 def test_directories_are_searched(run, repo: Path) -> None:
@@ -95,7 +95,7 @@ def test_policy_severity_makes_a_warning(run, repo: Path) -> None:
     result = run('a')
     assert result.code == 0
     assert result.out.splitlines()[0].endswith('[warning]')
-    assert result.out.splitlines()[-1] == 'adapter-guard: 0 errors and 1 warning in 1 of 1 file'
+    assert result.out.splitlines()[-1] == 'adapter-guard: 1 warning in 1 of 1 adapter config'
 
 
 def test_severity_off(run, repo: Path) -> None:

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from adapter_guard.main import main
+from tests.util import commit
+from tests.util import git
+from tests.util import REPO
+from tests.wheelhouse import build as build_wheelhouse
+from tests.wheelhouse import offline_environment
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -73,6 +79,32 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(scope='session')
+def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """os.environ for pre-commit (and CI steps) whose pip installs only from a local wheelhouse.
+
+    Built from this environment's own installed distributions: a fresh venv
+    passes, and nothing depends on the base interpreter or the network.
+    """
+    return offline_environment(build_wheelhouse(REPO, tmp_path_factory.mktemp('wheelhouse')))
+
+
+@pytest.fixture(scope='session')
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this repository, as pre-commit would clone it (one hook environment a session)."""
+    copy = tmp_path_factory.mktemp('hook-repo')
+    files = git('ls-files', '-z', '--cached', '--others', '--exclude-standard', cwd=REPO).split('\0')
+    for name in filter(None, files):
+        source = REPO / name
+        if source.is_file() and not name.startswith('tests/'):
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git('init', '-q', cwd=copy)
+    git('add', '.', cwd=copy)
+    commit('snapshot', cwd=copy)
+    return copy
+
+
 @pytest.fixture
 def hooked(repo: Path) -> Path:
     """One committed adapter (a/) and plain git hooks running this adapter-guard."""
@@ -85,4 +117,22 @@ def hooked(repo: Path) -> Path:
     git('add', '.')
     commit('add adapter')
     install_git_hooks(repo)
+    return repo
+
+
+@pytest.fixture
+def framework(repo: Path) -> Path:
+    """A repository using the hooks through pre-commit (local hooks run by this Python), one adapter committed."""
+    from tests.util import commit
+    from tests.util import git
+    from tests.util import local_hooks_config
+    from tests.util import pre_commit_cmd
+    from tests.util import write_config
+
+    local_hooks_config(repo)
+    write_config(repo / 'a')
+    git('add', '.')
+    commit('add adapter')
+    result = pre_commit_cmd('install', '-t', 'pre-commit', '-t', 'commit-msg', '-t', 'pre-push', cwd=repo)
+    assert result.returncode == 0, result.stderr
     return repo

@@ -18,6 +18,7 @@ Run with: python -m pytest tests/e2e_peft_test.py -m peft -q
 """
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 
@@ -29,16 +30,11 @@ import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import huggingface_hub.constants  # noqa: E402
 import pytest  # noqa: E402
 
-torch = pytest.importorskip('torch')
-transformers = pytest.importorskip('transformers')
-peft = pytest.importorskip('peft')
-
-import huggingface_hub.constants  # noqa: E402
-from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING  # noqa: E402
-from peft.utils.peft_types import PeftType  # noqa: E402
-
+from adapter_guard import schemas  # noqa: E402
+from adapter_guard import versions  # noqa: E402
 from tests.e2e_util import build_tiny_llama  # noqa: E402
 from tests.e2e_util import card_metadata  # noqa: E402
 from tests.e2e_util import CONFIG_NAME  # noqa: E402
@@ -57,9 +53,18 @@ from tests.e2e_util import TinyLlama  # noqa: E402
 from tests.util import git  # noqa: E402
 from tests.util import peft_dumps  # noqa: E402
 
+# torch, transformers and peft are imported inside the tests, never at
+# collection: `pytest -m "not peft"` must not pay seconds for them, nor need them.
 pytestmark = pytest.mark.peft
 
 LINEAR = ['q_proj', 'v_proj']
+
+
+@pytest.fixture(autouse=True, scope='module')
+def peft_stack() -> None:
+    """Skip, not fail, where the e2e extra is not installed."""
+    for name in ('torch', 'transformers', 'peft'):
+        pytest.importorskip(name)
 
 
 @pytest.fixture(scope='session')
@@ -80,12 +85,16 @@ def offline_hub(tiny_llama: TinyLlama, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def fixed_input() -> Any:
+    import torch
+
     return torch.arange(8).reshape(1, 8) % 64
 
 
 # ----------------------------------------------------------------- the seed
 
 def lora_config(**changes: Any) -> Any:
+    import peft
+
     kwargs = dict(
         base_model_name_or_path=HUB_ID, r=4, lora_alpha=8, target_modules=LINEAR, task_type='CAUSAL_LM',
     )
@@ -93,6 +102,9 @@ def lora_config(**changes: Any) -> Any:
 
 
 def test_seed_reproduction(repo: Path, run: Any, tiny_llama: TinyLlama, offline_hub: Path) -> None:
+    import peft
+    import torch
+
     pytest.importorskip('pre_commit')
     local = str(tiny_llama.path)
     adapter = repo / 'adapters' / 'tiny-llama-lora'
@@ -235,11 +247,32 @@ METHOD_WARNINGS: dict[str, tuple[tuple[type[Warning], str], ...]] = {
              (UserWarning, r'Setting boft_n_butterfly_factor to 1')),
 }
 
-METHODS = [t.value for t in PeftType]
+def _installed_methods() -> list[str]:
+    """The methods of the installed PEFT, from the schema index, without importing PEFT.
+
+    test_every_peft_type_is_covered checks them against PEFT's own PeftType.
+    """
+    index = schemas.peft_index()
+    try:
+        installed = importlib.metadata.version('peft')
+    except importlib.metadata.PackageNotFoundError:  # the tests skip; the ids stay stable
+        installed = index['peft-versions'][-1]
+    return sorted(
+        name for name, entry in index['methods'].items()
+        if not versions.newer(entry['since'], installed)
+        and (entry['removed'] is None or versions.newer(entry['removed'], installed))
+    )
+
+
+METHODS = _installed_methods()
 
 
 def test_every_peft_type_is_covered() -> None:
-    assert len(METHODS) == len(PeftType) == len(PEFT_TYPE_TO_CONFIG_MAPPING)
+    from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING
+    from peft.utils.peft_types import PeftType
+
+    assert sorted(t.value for t in PeftType) == METHODS, 'the schema index and the installed PEFT disagree'
+    assert len(METHODS) == len(PEFT_TYPE_TO_CONFIG_MAPPING)
     assert set(SPECS) == set(METHODS), 'a PeftType without an entry in SPECS (or one PEFT no longer has)'
     assert len(SPECS) == len(PeftType)
     assert set(FALLBACK) <= set(SPECS)
@@ -248,6 +281,8 @@ def test_every_peft_type_is_covered() -> None:
 def _prepare_xlora(tiny_llama: TinyLlama, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: Any) -> None:
     """A LoRA adapter published as 'acme/tiny-llama-lora' in an offline Hub cache
     (beside the base); X-LoRA loads it by that Hub id."""
+    import peft
+
     lora = tmp_path / 'published-lora'
     with recorded_warnings([OFFLINE_BASE_LOOKUP]):
         sub = peft.get_peft_model(
@@ -265,6 +300,10 @@ def test_every_method_output_passes(
         peft_type: str, tiny_llama: TinyLlama, offline_hub: Path, run: Any, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import peft
+    import torch
+    from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING
+
     monkeypatch.chdir(tmp_path)
     config_class = PEFT_TYPE_TO_CONFIG_MAPPING[peft_type]
     kwargs = SPECS[peft_type]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.precommit_test import _local_config
-from tests.precommit_test import OFFLINE
-from tests.precommit_test import pre_commit_cmd
+from tests.util import framework_commit as _framework_commit
+from tests.util import local_hooks_config as _local_config
+from tests.util import pre_commit_cmd
 from tests.util import commit
 from tests.util import git
 from tests.util import install_git_hooks
@@ -430,7 +430,7 @@ def test_13_pushing_a_new_branch_to_an_empty_remote(framework: Path, tmp_path: P
     commit('silently moved (hooks skipped)', '-a')
     git('checkout', '-q', 'main')  # the working tree is clean; the pushed branch is not
     push = subprocess.run(['git', 'push', '-q', 'origin', 'feature'], cwd=framework, capture_output=True, text=True,
-                          env={**os.environ, **OFFLINE})
+                          env=os.environ)
     assert push.returncode != 0
     assert 'AG301' in push.stdout + push.stderr
 
@@ -466,26 +466,6 @@ def test_15_an_amend_that_undoes_an_unpushed_change(hooked: Path) -> None:
     write_config(hooked / 'a', lora_dropout=0.3)  # back on the base model of HEAD's parent
     result = try_commit(hooked, '--amend', '-a', '-m', 'tune only')
     assert result.returncode == 0, out(result)
-
-
-# -- pre-commit helpers ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def framework(repo: Path) -> Path:
-    """A repository using the hooks through pre-commit, one adapter committed."""
-    _local_config(repo)
-    write_config(repo / 'a')
-    git('add', '.')
-    commit('add adapter')
-    result = pre_commit_cmd('install', '-t', 'pre-commit', '-t', 'commit-msg', '-t', 'pre-push', cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo
-
-
-def _framework_commit(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """git commit through pre-commit's hooks; stdout holds all the output."""
-    return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env={**os.environ, **OFFLINE, **(env or {})})
 
 
 # -- scale: no shortcut for many configs may skip a history -----------------------------------------------

@@ -9,10 +9,9 @@ import pytest
 
 from adapter_guard import lock
 from adapter_guard.lock import Entry
-from tests.holes_test import framework  # noqa: F401 (a fixture)
-from tests.precommit_test import pre_commit_cmd
 from tests.util import commit
 from tests.util import git
+from tests.util import pre_commit_cmd
 from tests.util import install_git_hooks
 from tests.util import try_commit
 from tests.util import write_config
@@ -138,7 +137,7 @@ def test_init_writes_the_lock_too(repo: Path, run) -> None:
 # -- CI at any clone depth ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize('depth', ('1', '2'))
-def test_depth_one_clone_through_pre_commit_all_files(framework: Path, tmp_path: Path, run, depth: str) -> None:  # noqa: F811
+def test_depth_one_clone_through_pre_commit_all_files(framework: Path, tmp_path: Path, run, depth: str) -> None:
     assert run('lock').code == 0
     git('add', '-A')
     commit('lock')
@@ -156,7 +155,7 @@ def test_depth_one_clone_through_pre_commit_all_files(framework: Path, tmp_path:
     assert 'a/adapter_config.json:4:30: AG304' in result.stdout
 
 
-def test_unlocked_depth_one_clone_is_ag303(framework: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_unlocked_depth_one_clone_is_ag303(framework: Path, tmp_path: Path) -> None:
     clone = tmp_path / 'clone'
     git('clone', '-q', '--depth', '1', f'file://{framework}', str(clone))
     result = pre_commit_cmd('run', '--all-files', cwd=clone)
@@ -164,7 +163,7 @@ def test_unlocked_depth_one_clone_is_ag303(framework: Path, tmp_path: Path) -> N
     assert 'AG303' in result.stdout
 
 
-def test_the_lock_hook_trigger(framework: Path) -> None:  # noqa: F811
+def test_the_lock_hook_trigger(framework: Path) -> None:
     """Committing only the lock re-checks every adapter against it."""
     (framework / 'adapter-guard.lock').write_text(lock.render({'a/adapter_config.json': Entry(OTHER, None)}))
     git('add', '-A')

@@ -20,7 +20,7 @@ from tests.util import write_config
     ('deny = [""]\n', 'deny[1]', 'must be at least 1 characters'),
     ('peft-version = "latest"\n', 'peft-version', 'must match'),
     ('[severity]\nAG999x = "error"\n', 'severity.AG999x', 'is not a rule code or prefix'),
-    ('[severity]\nAG1 = "loud"\n', 'severity.AG1', "expected one of 'error', 'warning', 'off'"),
+    ('[severity]\nAG1 = "loud"\n', 'severity.AG1', "expected one of 'error', 'warning', 'note', 'off'"),
     ('[[overrides]]\nallow = []\n', 'overrides[1]', "is missing 'paths'"),
     ('[[overrides]]\npaths = ["x"]\nalow = []\n', 'overrides[1].alow', "did you mean 'allow'?"),
     ('[[accept]]\npath = "x"\n', 'accept[1]', "is missing 'to'"),

@@ -1,13 +1,13 @@
 """The hook through real pre-commit: try-repo, every stage, and the packaged wheel.
 
-Nothing is downloaded: pre-commit's hook environment is built from the
-packages already installed (VIRTUALENV_SYSTEM_SITE_PACKAGES, PIP_NO_INDEX).
+Nothing is downloaded: pre-commit's hook environment is built from wheels
+repacked from this environment's own installed distributions
+(tests/wheelhouse.py), never from what the base interpreter holds.
 """
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,27 +16,17 @@ from pathlib import Path
 import pytest
 
 from tests.util import commit
+from tests.util import framework_commit as _commit
+from tests.util import manifest as _manifest
+from tests.util import MANIFEST
+from tests.util import pre_commit_cmd
 from tests.util import git
 from tests.util import REPO
+from tests.util import use_hooks
 from tests.util import write_config
 
-pre_commit = pytest.importorskip('pre_commit')
-MANIFEST = REPO / '.pre-commit-hooks.yaml'
-OFFLINE = {'VIRTUALENV_SYSTEM_SITE_PACKAGES': '1', 'PIP_NO_INDEX': '1', 'PIP_NO_BUILD_ISOLATION': '0'}
 HUB = 'meta-llama/Llama-2-7b-hf'
 OTHER = 'meta-llama/Llama-3.1-8B'
-
-
-def _manifest() -> list[dict[str, object]]:
-    import yaml  # pre-commit's own dependency
-    return yaml.safe_load(MANIFEST.read_text())
-
-
-def pre_commit_cmd(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, '-m', 'pre_commit', *args], cwd=cwd, capture_output=True, text=True,
-        env={**os.environ, **OFFLINE, **(env or {})},
-    )
 
 
 def test_manifest_is_valid() -> None:
@@ -46,13 +36,19 @@ def test_manifest_is_valid() -> None:
 
 def test_manifest_ids_and_entries() -> None:
     hooks = {h['id']: h for h in _manifest()}
-    assert set(hooks) == {'adapter-guard', 'adapter-guard-commit-msg', 'adapter-guard-audit'}
+    assert set(hooks) == {'adapter-guard', 'adapter-guard-commit-msg', 'adapter-guard-audit', 'adapter-guard-fix'}
     for hook in hooks.values():
         assert str(hook['entry']).split()[0] == 'adapter-guard'  # the one console script
         assert hook['language'] == 'python'
     assert hooks['adapter-guard']['stages'] == ['pre-commit', 'pre-push', 'manual']
     assert hooks['adapter-guard-commit-msg']['stages'] == ['commit-msg']
     assert hooks['adapter-guard-audit']['pass_filenames'] is False
+    # the fixer rewrites files: only when asked for, on exactly the files the check looks at
+    fixer = hooks['adapter-guard-fix']
+    assert fixer['entry'] == 'adapter-guard --fix'
+    assert fixer['stages'] == ['manual']
+    for key in ('files', 'types', 'types_or'):
+        assert fixer[key] == hooks['adapter-guard'][key], key
 
 
 @pytest.mark.parametrize(('path', 'matches'), (
@@ -62,6 +58,15 @@ def test_manifest_ids_and_entries() -> None:
     ('my_adapter_config.json', False),
     ('adapter_config.json.bak', False),
     ('adapter_config.yaml', False),
+    # what decides a config's judgment: the card and weights beside it, the policy and the lock at the root
+    ('out/README.md', True),
+    ('out/adapter_model.safetensors', True),
+    ('.adapter-guard.toml', True),
+    ('pyproject.toml', True),
+    ('adapter-guard.lock', True),
+    ('sub/pyproject.toml', False),
+    ('sub/adapter-guard.lock', False),
+    ('docs/README.md.bak', False),
 ))
 def test_files_pattern(path: str, matches: bool) -> None:
     pattern = str(_manifest()[0]['files'])
@@ -98,74 +103,56 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     assert gpt2 == 'openai-community/gpt2'
 
 
-@pytest.fixture(scope='module')
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed copy of this repository, as pre-commit would clone it."""
-    copy = tmp_path_factory.mktemp('hook-repo')
-    files = git('ls-files', '-z', '--cached', '--others', '--exclude-standard', cwd=REPO).split('\0')
-    for name in filter(None, files):
-        source = REPO / name
-        if source.is_file() and not name.startswith('tests/'):
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    git('init', '-q', cwd=copy)
-    git('add', '.', cwd=copy)
-    commit('snapshot', cwd=copy)
-    return copy
-
-
-def test_try_repo(hook_repo: Path, repo: Path) -> None:
+def test_try_repo(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
     write_config(repo / 'a', base_model_name_or_path='/home/alice/models/llama')
     git('add', '.')
     commit('bad adapter')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'a/adapter_config.json:4:30: AG202' in result.stdout
+    use_hooks(repo, hook_repo)
     write_config(repo / 'a')
     commit('fix', '-a')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
-    assert result.returncode == 1  # the history still holds the local path...
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=repo, env=offline)
+    assert result.returncode == 0, result.stdout + result.stderr  # a local path replaced by a Hub id: a repair
+    write_config(repo / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=repo, env=offline)
+    assert result.returncode == 1
     assert 'AG301' in result.stdout
-    (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nto = "{HUB}"\n')
+    (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "a/*"\nto = "{OTHER}"\n')
     git('add', '.')
-    commit('accept the restored base')
-    result = pre_commit_cmd('try-repo', str(hook_repo), 'adapter-guard', '--all-files', cwd=repo)
+    commit('accept the move')
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=repo, env=offline)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _local_config(repo: Path) -> None:
-    """The manifest's hooks as a local repo, run by this Python (no environment to build)."""
-    version = tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__') else (4, 4)
-    language = 'unsupported' if version >= (4, 4) else 'system'
-    lines = ['repos:', '-   repo: local', '    hooks:']
-    for hook in _manifest():
-        entry = str(hook['entry']).replace('adapter-guard', f'{sys.executable} -m adapter_guard', 1)
-        lines += [f"    -   id: {hook['id']}", f"        name: {hook['name']}", f'        entry: {entry}',
-                  f'        language: {language}']
-        for key in ('files', 'types', 'types_or', 'stages', 'pass_filenames', 'always_run'):
-            if key in hook:
-                value = hook[key]
-                shown = ('[' + ', '.join(value) + ']') if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else f"'{value}'"
-                lines.append(f'        {key}: {shown}')
-    (repo / '.pre-commit-config.yaml').write_text('\n'.join(lines) + '\n')
-
-
-@pytest.fixture
-def framework(repo: Path) -> Path:
-    """A repository using the hooks through pre-commit, one adapter committed."""
-    _local_config(repo)
-    write_config(repo / 'a')
+def test_fix_hook_through_pre_commit(hook_repo: Path, repo: Path, offline: dict[str, str]) -> None:
+    """adapter-guard-fix as a team without adapter-guard on PATH runs it: pre-commit installs the hook."""
+    use_hooks(repo, hook_repo)
+    config = write_config(repo / 'adapters' / 'chat')
     git('add', '.')
-    commit('add adapter')
-    result = pre_commit_cmd('install', '-t', 'pre-commit', '-t', 'commit-msg', '-t', 'pre-push', cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo
+    commit('adapter')
+    committed = config.read_bytes()
+    write_config(repo / 'adapters' / 'chat', base_model_name_or_path='/mnt/models/Llama-2-7b-hf', lora_dropout=0.1)
+    git('add', '.')
+    rewritten = config.read_bytes()
 
+    # not at the pre-commit stage: a fixer runs only when asked for
+    result = pre_commit_cmd('run', cwd=repo, env=offline)
+    assert result.returncode == 1  # adapter-guard itself rejects the rewrite...
+    assert 'AG301' in result.stdout and 'restore the committed base model' not in result.stdout
+    assert config.read_bytes() == rewritten  # ...and nothing touched the file
 
-def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """git commit through pre-commit's hooks; stdout holds all the output."""
-    return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env={**os.environ, **OFFLINE})
+    result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-fix', cwd=repo, env=offline)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'files were modified by this hook' in result.stdout
+    assert config.read_bytes() == committed.replace(b'"lora_dropout": 0.05', b'"lora_dropout": 0.1')
+    git('add', '.')
+    result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-fix', cwd=repo, env=offline)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = pre_commit_cmd('run', cwd=repo, env=offline)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_pre_commit_and_commit_msg_stages(framework: Path) -> None:
@@ -190,12 +177,12 @@ def test_pre_push_with_a_local_remote(framework: Path, tmp_path: Path) -> None:
     write_config(framework / 'a', base_model_name_or_path=OTHER)
     commit('silently moved (hooks skipped)', '-a')
     push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
-                          env={**os.environ, **OFFLINE})
+)
     assert push.returncode != 0
     assert 'AG301' in push.stdout + push.stderr
     git('commit', '-q', '--no-verify', '--amend', '-m', f'move\n\nBase-Model-Change: {OTHER}')
     push = subprocess.run(['git', 'push', '-q', 'origin', 'main'], cwd=framework, capture_output=True, text=True,
-                          env={**os.environ, **OFFLINE})
+)
     assert push.returncode == 0, push.stdout + push.stderr
 
 
@@ -214,3 +201,28 @@ def test_manual_audit_hook(framework: Path) -> None:
     assert result.returncode == 1
     assert 'a/adapter_config.json' in result.stdout
     assert 'AG301 not acknowledged' in result.stdout
+
+
+# -- colour: pre-commit says it only through a pty (see adapter_guard.color) ---------------------
+
+HOOK_COLOURED = '\x1b[1;31mAG301\x1b[0m'
+
+
+@pytest.mark.parametrize(('args', 'environ', 'coloured'), (
+    (('--color', 'always'), {}, True),
+    (('--color', 'never'), {}, False),
+    ((), {'PRE_COMMIT_COLOR': 'always'}, True),
+    ((), {'PRE_COMMIT_COLOR': 'never'}, False),
+    ((), {}, False),  # auto, and pre-commit's stderr is a pipe here
+    (('--color', 'always'), {'NO_COLOR': '1'}, False),  # the user's NO_COLOR still holds for the hook
+    (('--color', 'never'), {'FORCE_COLOR': '1'}, True),  # and so does FORCE_COLOR
+))
+def test_colour_follows_pre_commit(framework: Path, args: tuple[str, ...], environ: dict[str, str],
+                                   coloured: bool) -> None:
+    write_config(framework / 'a', base_model_name_or_path=OTHER)
+    commit('silently moved (hooks skipped)', '-a')
+    env = {k: v for k, v in os.environ.items() if k not in ('NO_COLOR', 'FORCE_COLOR', 'PRE_COMMIT_COLOR', 'TERM')}
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', *args, cwd=framework, env={**env, **environ})
+    assert result.returncode == 1
+    assert 'AG301' in result.stdout
+    assert (HOOK_COLOURED in result.stdout) is coloured, repr(result.stdout)

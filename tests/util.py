@@ -62,6 +62,21 @@ def commit(message: str = 'commit', *args: str, cwd: Path | str | None = None) -
     git('commit', '--no-gpg-sign', '--no-verify', '-q', '-m', message, *args, cwd=cwd)
 
 
+def use_hooks(repo: Path, hook_repo: Path) -> None:
+    """A committed .pre-commit-config.yaml that installs the hooks from ``hook_repo``, as users do.
+
+    Unlike try-repo (a new store, so a new environment, every call), the
+    hook environment is built once and reused from the session's store.
+    """
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n-   repo: {hook_repo}\n    rev: {rev}\n    hooks:\n'
+        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n'
+    )
+    git('add', '.pre-commit-config.yaml', cwd=repo)
+    commit('use the hooks', cwd=repo)
+
+
 def install_git_hooks(repo: Path, *, commit_msg: bool = True, env: dict[str, str] | None = None) -> None:
     """Plain git hooks that run this adapter-guard, as pre-commit would."""
     import shlex
@@ -117,3 +132,54 @@ def lora_weights(modules: list[str], r: int = 8, layers: int = 2, width: int = 1
             shapes[f'{name}.lora_A.weight'] = [r, width]
             shapes[f'{name}.lora_B.weight'] = [width, r]
     return shapes
+
+
+# -- real pre-commit ------------------------------------------------------------------
+
+MANIFEST = REPO / '.pre-commit-hooks.yaml'
+
+
+def manifest() -> list[dict[str, object]]:
+    import yaml  # pre-commit's own dependency
+    return yaml.safe_load(MANIFEST.read_text())
+
+
+def pre_commit_cmd(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """pre-commit as the user runs it; one that builds a hook environment needs env=offline."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, '-m', 'pre_commit', *args], cwd=cwd, capture_output=True, text=True, env=env,
+    )
+
+
+def local_hooks_config(repo: Path) -> None:
+    """The manifest's hooks as a local repo, run by this Python (no environment to build)."""
+    import sys
+
+    import pre_commit
+
+    version = tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__') else (4, 4)
+    language = 'unsupported' if version >= (4, 4) else 'system'
+    lines = ['repos:', '-   repo: local', '    hooks:']
+    for hook in manifest():
+        entry = str(hook['entry']).replace('adapter-guard', f'{sys.executable} -m adapter_guard', 1)
+        lines += [f"    -   id: {hook['id']}", f"        name: {hook['name']}", f'        entry: {entry}',
+                  f'        language: {language}']
+        for key in ('files', 'types', 'types_or', 'stages', 'pass_filenames', 'always_run'):
+            if key in hook:
+                value = hook[key]
+                if isinstance(value, list):
+                    shown = '[' + ', '.join(str(v) for v in value) + ']'
+                elif isinstance(value, bool):
+                    shown = str(value).lower()
+                else:
+                    shown = f"'{value}'"
+                lines.append(f'        {key}: {shown}')
+    (repo / '.pre-commit-config.yaml').write_text('\n'.join(lines) + '\n')
+
+
+def framework_commit(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """git commit through pre-commit's hooks; stdout holds all the output."""
+    return subprocess.run(['git', 'commit', '-q', *args], cwd=repo, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})

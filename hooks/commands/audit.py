@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ from adapter_guard.findings import exit_code
 from adapter_guard.findings import Finding
 from adapter_guard.options import Options
 from adapter_guard.report import as_dict
-from adapter_guard.report import REPORTERS
+from adapter_guard.report import write
 from adapter_guard.walker import Step
 
 HISTORY_ONLY = 'the audit judges history only; `adapter-guard check` judges the files as they are'
@@ -107,7 +108,7 @@ def run(options: Options) -> int:
     if repo is None:
         finding = Finding('.', 'AG303', 'history not checked: not in a git repository', line=1, column=1)
         findings = finish([finding], policy.DEFAULT.rules, selection)
-        REPORTERS[options.format](findings, 0, sys.stdout)
+        write(options, findings, 0)
         return exit_code(findings)
     if repo.head is None:
         print('adapter-guard: no history yet (the repository has no commits)')
@@ -128,7 +129,7 @@ def run(options: Options) -> int:
         }
         sys.stdout.write(json.dumps(document, indent=2) + '\n')  # one write: json.dump makes thousands
     else:
-        _text(report, findings, REPORTERS[options.format])
+        _text(report, findings, functools.partial(write, options))
     return exit_code(findings)
 
 

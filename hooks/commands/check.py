@@ -40,7 +40,7 @@ from adapter_guard.history import Judge
 from adapter_guard.history import Target
 from adapter_guard.options import Options
 from adapter_guard.policy import Policy
-from adapter_guard.report import REPORTERS
+from adapter_guard.report import write
 from adapter_guard.rewrites import base_model_of
 from adapter_guard.sources import GitSource
 from adapter_guard.sources import Source
@@ -51,7 +51,7 @@ UNSAFE = frozenset(('AG001', 'AG002'))  # findings that make a file's text untru
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('paths', nargs='*', metavar='PATH', help='files, or directories to search (default: .)')
     parser.add_argument('--from-ref', metavar='REV', help='check the commits FROM..TO (default: $PRE_COMMIT_FROM_REF)')
-    parser.add_argument('--to-ref', metavar='REV', help='(default: $PRE_COMMIT_TO_REF)')
+    parser.add_argument('--to-ref', metavar='REV', help='the end of that range (default: $PRE_COMMIT_TO_REF)')
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of changed configs (exit 1 if changed)')
@@ -74,9 +74,9 @@ def run(options: Options, *, trailers: tuple[str, ...] | None = None) -> int:
         for line in lines:
             print(line)
         if any(line.startswith('Fixing ') for line in lines):
-            REPORTERS[options.format](check(options, trailers).findings, len(result.targets), sys.stdout)
+            write(options, check(options, trailers).findings, len(result.targets))
             return 1
-    REPORTERS[options.format](result.findings, len(result.targets), sys.stdout)
+    write(options, result.findings, len(result.targets))
     return exit_code(result.findings)
 
 

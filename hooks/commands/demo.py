@@ -19,6 +19,8 @@ import sys
 import tempfile
 from typing import Any
 
+from adapter_guard.options import Options
+
 ADAPTER = 'adapters/chat/adapter_config.json'
 CONFIG: dict[str, Any] = {
     'alpha_pattern': {}, 'auto_mapping': None, 'base_model_name_or_path': 'meta-llama/Llama-3.2-1B',
@@ -99,7 +101,7 @@ class Demo:
             os.chmod(hook, 0o755)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Options) -> int:
     path = tempfile.mkdtemp(prefix='adapter-guard-demo-')
     demo = Demo(path)
     try:

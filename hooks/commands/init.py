@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              'pyproject.toml: into its [tool.adapter-guard] table)')
     parser.add_argument('--dry-run', action='store_true', help='print the policy instead of writing it')
     parser.add_argument('--lock', action='store_true', dest='with_lock',
-                        help='also write adapter-guard.lock (see `adapter-guard lock`)')
+                        help='also write adapter-guard.lock (see adapter-guard lock --help)')
 
 
 # -- collecting: what the repository holds ----------------------------------------
