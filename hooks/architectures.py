@@ -336,7 +336,8 @@ CLASSES: dict[str, dict[str, str]] = {
 
 
 def tasks_of(config: dict[str, Any]) -> frozenset[str] | None:
-    classes = CLASSES.get(config.get('model_type'))  # type: ignore[arg-type]
+    model_type = config.get('model_type')
+    classes = CLASSES.get(model_type) if isinstance(model_type, str) else None
     return frozenset(classes) if classes is not None else None
 
 
@@ -344,18 +345,18 @@ def build(config: dict[str, Any], task_type: str | None) -> Architecture | None:
     """Every module of the model the adapter wraps, or None when the light path does not know it."""
     model_type = config.get('model_type')
     classes = CLASSES.get(model_type) if isinstance(model_type, str) else None
-    if classes is None:
+    if classes is None or not isinstance(model_type, str):
         return None
-    task = task_type if task_type in classes else _task_of_architecture(config, classes)
+    task = task_type if task_type is not None and task_type in classes else _task_of_architecture(config, classes)
     if task is None:
         return None
     try:
-        modules = _modules(model_type, task, config)  # type: ignore[arg-type]
+        modules = _modules(model_type, task, config)
     except Unusable:
         return None
     if modules is None:
         return None
-    return Architecture(model_type, classes[task], with_containers(modules), frozenset(classes))  # type: ignore[index]
+    return Architecture(model_type, classes[task], with_containers(modules), frozenset(classes))
 
 
 def _task_of_architecture(config: dict[str, Any], classes: dict[str, str]) -> str | None:

@@ -29,7 +29,7 @@ _NAMED_FIELDS = ('hidden_size', 'd_model', 'n_embd', 'intermediate_size', 'd_ff'
                  'vocab_size', 'max_position_embeddings', 'n_positions', 'type_vocab_size')
 
 
-def _mappings() -> dict[str, dict[str, str]]:
+def _mappings() -> dict[str, Any]:
     from transformers.models.auto import modeling_auto as auto
 
     return {
@@ -44,7 +44,14 @@ def _mappings() -> dict[str, dict[str, str]]:
 
 def classes_of(model_type: str) -> dict[str, str]:
     """task type -> transformers class name, for every task transformers has a class for."""
-    return {task: mapping[model_type] for task, mapping in _mappings().items() if model_type in mapping}
+    classes = {}
+    for task, mapping in _mappings().items():
+        name = mapping.get(model_type)
+        if isinstance(name, (tuple, list)):  # a few model types map to several classes: the first is the default
+            name = name[0] if name else None
+        if isinstance(name, str):
+            classes[task] = name
+    return classes
 
 
 def tasks_of(config: dict[str, Any]) -> frozenset[str] | None:
@@ -87,8 +94,8 @@ def _on_meta_device(config: dict[str, Any], model_type: str, task_type: str | No
 
     transformers.logging.set_verbosity_error()
     classes = classes_of(model_type)
-    if task_type in classes:
-        class_name = classes[task_type]  # type: ignore[index]
+    if task_type is not None and task_type in classes:
+        class_name = classes[task_type]
     else:
         names = config.get('architectures')
         class_name = names[0] if isinstance(names, list) and names and isinstance(names[0], str) else ''

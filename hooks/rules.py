@@ -47,6 +47,15 @@ RULES = {
         Rule('AG502', 'error', 'another path-bearing field holds a local path'),
         # serving profile
         Rule('AG601', 'error', 'the inference server in the policy would reject the adapter'),
+        # fit to the base model
+        Rule('AG701', 'error', 'weights do not fit the base model'),
+        Rule('AG702', 'error', 'a target_modules entry matches no module of the base model'),
+        Rule('AG703', 'warning', 'task_type has no class for the base model'),
+        Rule('AG704', 'warning', 'vocabulary differs from the base model'),
+        Rule('AG705', 'error', 'base model not found on the Hub (--online)'),
+        Rule('AG706', 'error', 'revision not found on the Hub (--online)'),
+        Rule('AG707', 'warning', 'base model is gated or private on the Hub (--online)'),
+        Rule('AG708', 'warning', 'base model has moved on the Hub (--online)'),
     )
 }
 

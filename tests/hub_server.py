@@ -8,7 +8,9 @@ pointed at it.  Endpoints:
 - ``GET /api/models/{repo_id}`` and ``GET /api/models/{repo_id}/revision/{revision}``
   (``HfApi.model_info``): the repository's id, sha, private and gated;
 - ``HEAD`` and ``GET /{repo_id}/resolve/{revision}/{filename}``
-  (``hf_hub_download``): X-Repo-Commit, ETag and Content-Length, then the bytes.
+  (``hf_hub_download``): X-Repo-Commit, ETag and Content-Length, then the bytes;
+- ``GET /api/agent-harnesses``: an empty registry (huggingface_hub 1.x and
+  later fetch it once a day, with its own 3 s timeout, to build its headers).
 
 Errors carry the Hub's ``X-Error-Code`` header (RepoNotFound with 401,
 RevisionNotFound and EntryNotFound with 404, GatedRepo with 401); a moved
@@ -77,7 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path  # components are unquoted one by one: a revision may hold '/'
         authorised = self.headers.get('Authorization') == f'Bearer {hub.token}'
-        if path.startswith('/api/models/'):
+        if path == '/api/agent-harnesses':
+            self._send(200, json.dumps({'standardEnvVars': [], 'harnesses': {}}).encode(), {})
+        elif path.startswith('/api/models/'):
             self._model_info(path[len('/api/models/'):], authorised)
         elif '/resolve/' in path:
             self._resolve(path.lstrip('/'), authorised, body)

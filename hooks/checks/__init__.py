@@ -14,3 +14,4 @@ class Context(NamedTuple):
     root: str     # repository root (or the working directory outside git)
     relpath: str  # the config's path relative to root, with forward slashes
     rules: Rules  # the policy in force for this config
+    online: bool = False  # --online: ask the Hugging Face Hub about the base model (checks/fit.py)

@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of staged configs to HEAD (exit 1 if changed)')
+    parser.add_argument('--online', action='store_true', help='also ask the Hugging Face Hub (HF_ENDPOINT) about each base model (AG705-AG708)')
 
 
 def refs(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace, *, trailers: tuple[str, ...] | None = None, fr
     rules_of = {}
     for path, relpath, raw in zip(paths, relpaths, contents):
         rules_of[path] = team_policy.for_path(relpath)
-        loaded = check_content(path, raw, Context(root, relpath, rules_of[path]))
+        loaded = check_content(path, raw, Context(root, relpath, rules_of[path], getattr(args, 'online', False)))
         # the policy for this config also governs what was found beside it (README.md)
         findings += finish(loaded.findings, rules_of[path], selection)
         content = raw if isinstance(raw, bytes) else None
