@@ -26,6 +26,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from urllib.parse import quote
@@ -173,3 +174,22 @@ def serve(hub: FakeHub) -> Iterator[FakeHub]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+def populate_cache(cache: Path, configs: dict[str, dict[str, object]]) -> None:
+    """Each model's config.json in the Hugging Face cache ``cache`` at main, written by huggingface_hub itself
+    (hf_hub_download from a FakeHub): blobs, refs/main and the snapshot link, exactly as for a user."""
+    import huggingface_hub
+    import huggingface_hub.constants
+
+    hub = FakeHub()
+    for repo_id, config in configs.items():
+        hub.add(repo_id, config, sha=hashlib.sha1(repo_id.encode()).hexdigest())
+    offline = huggingface_hub.constants.HF_HUB_OFFLINE
+    huggingface_hub.constants.HF_HUB_OFFLINE = False  # tests/conftest.py sets HF_HUB_OFFLINE for every test
+    try:
+        with serve(hub):
+            for repo_id in configs:
+                huggingface_hub.hf_hub_download(repo_id, 'config.json', cache_dir=cache, endpoint=hub.url)
+    finally:
+        huggingface_hub.constants.HF_HUB_OFFLINE = offline
