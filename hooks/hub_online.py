@@ -17,19 +17,17 @@ a day per base model.  Delete the file to ask again now.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import json
 import logging
 import os
 import sys
-import tempfile
 import time
 from typing import Any
 from typing import NamedTuple
 
 from adapter_guard import hfcache
+from adapter_guard import user_cache
 from adapter_guard.errors import UsageError
 
 CONFIG = 'config.json'
@@ -102,6 +100,8 @@ def _ask_hub(repo_id: str, revision: str | None) -> HubAnswer:
         info = hub.HfApi().model_info(repo_id, revision=revision, timeout=_timeout())
     except errors.RevisionNotFoundError:
         return HubAnswer(revision_found=False, repo_id=repo_id)
+    except errors.GatedRepoError:  # a subclass of the next one: the Hub shows gated repositories' metadata today
+        return HubAnswer(repo_id=repo_id, gated='manual', no_access=True)
     except errors.RepositoryNotFoundError:  # also a private repository the token may not see
         return HubAnswer(found=False)
     except Exception as e:  # the network's and the HTTP client's errors differ across huggingface_hub versions
@@ -169,16 +169,11 @@ def _token_fingerprint() -> str:
 # ------------------------------------------------------------- answer cache
 
 def cache_path() -> str:
-    cache_home = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(cache_home, 'adapter-guard', 'hub-answers.json')
+    return user_cache.path('hub-answers.json')
 
 
 def _load() -> dict[str, dict[str, Any]]:
-    try:
-        with open(cache_path(), encoding='utf-8') as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}  # none yet, or damaged: asked again and rewritten
+    data = user_cache.read_json(cache_path())
     answers = data.get('answers') if isinstance(data, dict) else None
     return {k: v for k, v in answers.items() if isinstance(v, dict)} if isinstance(answers, dict) else {}
 
@@ -198,21 +193,10 @@ def _fresh(entry: dict[str, Any], repo_id: str) -> HubAnswer | None:
 
 
 def _store(key: str, answer: HubAnswer) -> None:
-    """Add the answer, drop expired ones; atomically, and silently when the folder is not writable."""
+    """Add the answer and drop the expired ones."""
     now = time.time()
     answers = {k: v for k, v in _load().items()
                if isinstance(v.get('time'), (int, float)) and now - v['time'] < FOUND_TTL}
     entry = {k: v for k, v in answer._asdict().items() if k != 'config'}
     answers[key] = {**entry, 'had_config': answer.config is not None, 'time': now}
-    path = cache_path()
-    temporary = None
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.hub-answers.', suffix='.tmp')
-        with os.fdopen(descriptor, 'w', encoding='utf-8') as f:
-            json.dump({'version': 1, 'answers': answers}, f, indent=1, sort_keys=True)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    user_cache.write_json(cache_path(), {'version': 1, 'answers': answers})

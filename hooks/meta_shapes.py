@@ -1,20 +1,22 @@
 """The general path: transformers builds the base model on PyTorch's meta device.
 
 Used only when the light path (``architectures``) does not know the family
-and torch and transformers are installed (the ``e2e`` extra, or the user's
+and torch and transformers are installed (the ``meta`` extra, or the user's
 training environment); imported only then.  The meta device gives every
 module its real shape without allocating a byte of weights, but importing
-torch and transformers and building the model costs about 3 s, so this is
-never the pre-commit hook's usual path.  Nothing here reaches the network:
+torch and transformers and building the model costs seconds, so the result
+is kept in adapter-guard's cache folder (``user_cache``) for the next run.  Nothing here reaches the network:
 the model is built from the config.json already read, never from_pretrained.
 """
 from __future__ import annotations
 
-import functools
+import hashlib
+import importlib.metadata
 import json
 import warnings
 from typing import Any
 
+from adapter_guard import user_cache
 from adapter_guard.module_shapes import Architecture
 from adapter_guard.module_shapes import Dim
 from adapter_guard.module_shapes import MAX_LAYERS
@@ -23,6 +25,7 @@ from adapter_guard.module_shapes import Module
 # The classifier heads' width is the adapter's own (its number of labels):
 # the model is built with this many labels, and a dimension of that size is left open.
 _LABELS = 9973
+_FORMAT = 1  # of the kept module tables: bump when what is kept changes
 _LAYER_FIELDS = ('num_hidden_layers', 'n_layer', 'num_layers', 'num_decoder_layers', 'n_layers')
 # Config fields a dimension is named after, in this order when several have its size.
 _NAMED_FIELDS = ('hidden_size', 'd_model', 'n_embd', 'intermediate_size', 'd_ff', 'n_inner', 'ffn_dim',
@@ -66,16 +69,24 @@ def tasks_of(config: dict[str, Any]) -> frozenset[str] | None:
 
 
 def build(config: dict[str, Any], task_type: str | None) -> Architecture | None:
-    try:
-        return _build(json.dumps(config, sort_keys=True), task_type)
-    except (TypeError, ValueError):
-        return None
+    """The model transformers builds for this config and task, on the meta device; None when it cannot.
+
+    Kept in adapter-guard's cache folder per config, task and transformers
+    version, so the next commit does not import transformers again.
+    """
+    key = _cache_key(config, task_type)
+    if key is not None:
+        kept = user_cache.read_json(user_cache.path('meta-shapes', key + '.json'))
+        if isinstance(kept, dict) and 'architecture' in kept:
+            return _from_json(kept['architecture'])
+    found = _build(config, task_type)
+    if key is not None:
+        user_cache.write_json(user_cache.path('meta-shapes', key + '.json'),
+                              {'architecture': _to_json(found) if found is not None else None})
+    return found
 
 
-@functools.lru_cache(maxsize=64)
-def _build(config_json: str, task_type: str | None) -> Architecture | None:
-    """Cached per process: the candidates search asks again for the same configs."""
-    config = json.loads(config_json)
+def _build(config: dict[str, Any], task_type: str | None) -> Architecture | None:
     model_type = config.get('model_type')
     if not isinstance(model_type, str) or _too_deep(config):
         return None
@@ -139,3 +150,35 @@ def _too_deep(config: dict[str, Any], depth: int = 0) -> bool:
         if isinstance(value, dict) and (depth >= 4 or _too_deep(value, depth + 1)):
             return True
     return False
+
+
+def _cache_key(config: dict[str, Any], task_type: str | None) -> str | None:
+    try:
+        version = importlib.metadata.version('transformers')
+        text = json.dumps([_FORMAT, version, task_type, config], sort_keys=True)
+    except (importlib.metadata.PackageNotFoundError, TypeError, ValueError):
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _to_json(architecture: Architecture) -> dict[str, Any]:
+    def dim(d: Dim | None) -> list[Any] | None:
+        return [d.size, d.name] if d is not None else None
+
+    return {
+        'model_type': architecture.model_type, 'model_class': architecture.model_class,
+        'tasks': sorted(architecture.tasks),
+        'modules': {name: [m.kind, dim(m.inputs), dim(m.outputs)] for name, m in architecture.modules.items()},
+    }
+
+
+def _from_json(data: Any) -> Architecture | None:
+    """None for a kept "cannot build"; a damaged file reads as None too (built again next time)."""
+    def dim(d: Any) -> Dim | None:
+        return Dim(int(d[0]), str(d[1])) if d is not None else None
+
+    try:
+        modules = {str(name): Module(str(m[0]), dim(m[1]), dim(m[2])) for name, m in data['modules'].items()}
+        return Architecture(str(data['model_type']), str(data['model_class']), modules, frozenset(data['tasks']))
+    except (TypeError, KeyError, IndexError, ValueError, AttributeError):
+        return None

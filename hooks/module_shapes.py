@@ -11,7 +11,9 @@ every family and task it claims.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 from typing import Any
 from typing import NamedTuple
 
@@ -60,10 +62,20 @@ def tasks_of(config: dict[str, Any]) -> frozenset[str] | None:
 
 def for_config(config: dict[str, Any], task_type: str | None) -> Architecture | None:
     """The base model's modules as the adapter's task wraps it, or None when neither path knows."""
+    try:
+        return _for_config(json.dumps(config, sort_keys=True), task_type, meta_available())
+    except (TypeError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _for_config(config_json: str, task_type: str | None, meta: bool) -> Architecture | None:
+    """Once per process for each config: adapters of one base model share it."""
     from adapter_guard import architectures
 
+    config = json.loads(config_json)
     found = architectures.build(config, task_type)
-    if found is None and meta_available():
+    if found is None and meta:
         from adapter_guard import meta_shapes
 
         found = meta_shapes.build(config, task_type)

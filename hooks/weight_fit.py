@@ -14,6 +14,7 @@ model has come from a shallower model.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from typing import NamedTuple
 
@@ -92,22 +93,26 @@ def _weight_misfits(name: str, module: Module, shape: list[int]) -> list[Misfit]
 
 def _coverage(covered: list[str], modules: dict[str, Module]) -> list[Misfit]:
     """Fewer layers than the base model has, for a module the factors are on."""
-    present: dict[tuple[str, str], set[int]] = {}
-    for name in covered:
-        match = _INDEX.search(name)
-        if match:
-            present.setdefault((name[:match.start()], name[match.end():]), set()).add(int(match.group(1)))
-    for (container, rest), indices in sorted(present.items()):
-        total = sum(1 for name in modules if name.startswith(container + '.') and _layer_of(name, container, rest))
+    present = _by_layer(covered)
+    if not present:
+        return []
+    available = _by_layer(modules)
+    for key, indices in sorted(present.items()):
+        total = len(available.get(key, ()))
         if len(indices) < total:
+            container = key[0]
             return [Misfit(container, 'coverage', '', len(indices), Dim(total, f'{container}.0-{total - 1}'))]
     return []
 
 
-def _layer_of(name: str, container: str, rest: str) -> bool:
-    """``name`` is ``{container}.{index}{rest}``."""
-    index = name[len(container) + 1:len(name) - len(rest)] if name.endswith(rest) else ''
-    return index.isdigit()
+def _by_layer(names: Iterable[str]) -> dict[tuple[str, str], set[int]]:
+    """(container, rest) -> the layer indices: 'model.layers.3.mlp.up_proj' is ('model.layers', '.mlp.up_proj') 3."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for name in names:
+        match = _INDEX.search(name)
+        if match:
+            out.setdefault((name[:match.start()], name[match.end():]), set()).add(int(match.group(1)))
+    return out
 
 
 class _Resolver:

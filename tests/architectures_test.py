@@ -159,3 +159,33 @@ def test_what_the_light_path_leaves_to_the_meta_path(model_type: str, fields: di
 ])
 def test_meta_path_answers_none_for_configs_it_cannot_build(config: dict[str, Any]) -> None:
     assert meta_shapes.build(config, 'CAUSAL_LM') is None
+
+
+def test_the_meta_path_is_kept_for_the_next_run(tmp_path: Path) -> None:
+    """The next run reads the module table from adapter-guard's cache folder without importing transformers."""
+    import os
+    import subprocess
+    import sys
+
+    config = {'model_type': 'opt', **DECODER, 'ffn_dim': 32, 'word_embed_proj_dim': 16}
+    env = {**os.environ, 'XDG_CACHE_HOME': str(tmp_path)}
+    script = (
+        'import json, sys\n'
+        'if sys.argv[2] == "blocked":\n'
+        '    sys.modules["torch"] = sys.modules["transformers"] = None  # any import of them fails\n'
+        'from adapter_guard import meta_shapes\n'
+        'found = meta_shapes.build(json.loads(sys.argv[1]), "CAUSAL_LM")\n'
+        'print(found.model_class, len(found.modules))\n'
+    )
+    built = subprocess.run((sys.executable, '-c', script, json.dumps(config), 'built'), env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert built.startswith('OPTForCausalLM ')
+    assert len(list((tmp_path / 'adapter-guard' / 'meta-shapes').glob('*.json'))) == 1
+    kept = subprocess.run((sys.executable, '-c', script, json.dumps(config), 'blocked'), env=env,
+                          capture_output=True, text=True, check=True).stdout
+    assert kept == built
+    for file in (tmp_path / 'adapter-guard' / 'meta-shapes').glob('*.json'):
+        file.write_text('{"architecture": {"modules": ')  # damaged: built again
+    again = subprocess.run((sys.executable, '-c', script, json.dumps(config), 'built'), env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert again == built

@@ -145,6 +145,13 @@ def test_weights_that_fit_or_cannot_be_compared(
     assert fit_findings(run, config) == []
 
 
+def test_a_hub_id_that_is_a_folder_here_is_a_local_path(run: Any, tmp_path: Path) -> None:
+    """'acme/wide' beside the adapter is what PEFT loaded (AG202), whatever the cache holds under that id."""
+    config = adapter(tmp_path / 'adapter', QV, base_model_name_or_path='acme/wide')
+    (tmp_path / 'adapter' / 'acme' / 'wide').mkdir(parents=True)
+    assert fit_findings(run, config) == []
+
+
 def _sha(cache: Path, repo_id: str) -> str:
     return (cache / f'models--{repo_id.replace("/", "--")}' / 'refs' / 'main').read_text()
 

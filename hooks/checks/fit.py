@@ -16,19 +16,20 @@ module of the architecture, and the adapter is compared with it:
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
 from typing import TYPE_CHECKING
 
 from adapter_guard.checks import Context
-from adapter_guard.checks import fit_weights
 from adapter_guard.checks.fit_hub import base_config
 from adapter_guard.checks.fit_hub import KEY
 from adapter_guard.checks.fit_hub import read_config
 from adapter_guard.findings import Finding
 from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.jsonload import Document
+from adapter_guard.localpath import local_path_reason
 
 if TYPE_CHECKING:
     from adapter_guard.module_shapes import Architecture
@@ -47,16 +48,20 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     base = data.get(KEY)
     if not isinstance(base, str) or not is_valid_repo_id(base):
         return  # AG202-AG204 say what is wrong with it
+    if local_path_reason(base, (os.path.dirname(os.path.abspath(document.path)), context.root)):
+        return  # 'models/llama' that exists here is a folder, not a Hub id (AG202)
     revision = data.get('revision') if isinstance(data.get('revision'), str) and data.get('revision') else None
     config_path = yield from base_config(document.path, context, base, revision)
     config = read_config(config_path) if config_path else None
     if config is None:
         return
     from adapter_guard import module_shapes
+    from adapter_guard.checks import fit_weights
 
     task_type = data.get('task_type') if data.get('task_type') in module_shapes.TASK_TYPES else None
-    yield from _task_type(document, base, config, task_type)
     architecture = module_shapes.for_config(config, task_type)
+    tasks = architecture.tasks if architecture is not None else module_shapes.tasks_of(config)
+    yield from _task_type(document, base, config, task_type, tasks)
     if architecture is None:
         return
     yield from _targets(document, base, architecture)
@@ -65,13 +70,10 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
 
 # ------------------------------------------------------------------- AG703
 
-def _task_type(document: Document, base: str, config: dict[str, Any], task_type: str | None) -> Iterator[Finding]:
-    if task_type is None:
-        return
-    from adapter_guard import module_shapes
-
-    tasks = module_shapes.tasks_of(config)
-    if tasks is None or task_type in tasks:
+def _task_type(
+        document: Document, base: str, config: dict[str, Any], task_type: str | None, tasks: frozenset[str] | None,
+) -> Iterator[Finding]:
+    if task_type is None or tasks is None or task_type in tasks:
         return
     yield Finding(
         document.path, 'AG703',
