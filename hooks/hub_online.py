@@ -144,10 +144,22 @@ def _timeout() -> float:
         return 10.0
 
 
+# What the HTTP clients say (requests, httpx, the OS), in the words of one line
+_REASONS = (
+    ('timed out', None), ('timeout', None), ('connection refused', 'connection refused'),
+    ('name or service not known', 'the host name does not resolve'),
+    ('temporary failure in name resolution', 'the host name does not resolve'),
+    ('nodename nor servname', 'the host name does not resolve'),
+)
+
+
 def _unreachable(error: Exception) -> HubUnreachable:
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if 'timed out' in reason.lower() or 'timeout' in type(error).__name__.lower():
-        reason = f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)'
+    text = f'{type(error).__name__}: {error}'.lower()
+    reason = next((r or f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)' for key, r in _REASONS if key in text),
+                  None)
+    if reason is None:
+        lines = str(error).strip().splitlines()
+        reason = lines[0][:200] if lines else type(error).__name__
     return HubUnreachable(f'--online: the Hugging Face Hub at {endpoint()} cannot be asked: {reason}; '
                           'run without --online to check against the local cache only')
 

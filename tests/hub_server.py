@@ -117,9 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
         if sha is None:
             self._send(404, b'', {'X-Error-Code': 'RevisionNotFound', 'X-Error-Message': 'Invalid rev id'})
             return
+        # the fields huggingface.co's /api/models answers with (huggingface_hub 0.20 requires some of them)
         info = {
-            'id': repo_id, '_id': hashlib.sha1(repo_id.encode()).hexdigest()[:24], 'modelId': repo_id, 'sha': sha,
-            'private': repo.private, 'gated': repo.gated, 'disabled': False,
+            '_id': hashlib.sha1(repo_id.encode()).hexdigest()[:24], 'id': repo_id, 'modelId': repo_id,
+            'author': repo_id.split('/')[0] if '/' in repo_id else None, 'sha': sha,
+            'lastModified': '2024-01-01T00:00:00.000Z', 'createdAt': '2023-06-01T00:00:00.000Z',
+            'private': repo.private, 'gated': repo.gated, 'disabled': False, 'downloads': 0, 'likes': 0,
+            'tags': ['transformers'], 'library_name': 'transformers',
             'siblings': [{'rfilename': name} for name in sorted(repo.files)],
         }
         self._send(200, json.dumps(info).encode(), {'Content-Type': 'application/json'})
