@@ -236,6 +236,16 @@ def test_hf_hub_offline_turns_online_off_with_one_note(online: Online) -> None:
     assert online.hub.requests == []
 
 
+def test_hf_hub_offline_also_stops_fetching_allowed_models(online: Online) -> None:
+    config = online.adapter('adapter', base_model_name_or_path='acme/wide')
+    online.findings('--online', config)  # acme/wide's config.json is now in the Hugging Face cache
+    (online.tmp_path / 'policy.toml').write_text('allow = ["acme/wide", "acme/small"]\n')
+    online.hub.requests.clear()
+    code, findings = online.findings('--online', '--config', online.tmp_path / 'policy.toml', config, HF_HUB_OFFLINE='1')
+    assert [f['code'] for f in findings] == ['AG701'] and 'the weights fit' not in findings[0]['message']
+    assert online.hub.requests == []
+
+
 def test_a_hub_that_does_not_answer_ends_the_run_with_one_line(online: Online) -> None:
     config = online.adapter('adapter', base_model_name_or_path='acme/wide')
     online.hub.hang.set()

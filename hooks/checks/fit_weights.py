@@ -144,18 +144,19 @@ def _fitting(
 
 def _candidates(base: str, model_type: object, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     """Other models of the same model_type: every one in the cache; with --online, the allow list's exact ids."""
+    from adapter_guard import hub_online
+
+    online = context.online and hub_online.enabled()
     seen = {base}
     repo_ids = list(hfcache.cached_models())
-    if context.online and context.rules.allow:
+    if online and context.rules.allow:
         repo_ids += [p for p in context.rules.allow if not re.search(r'[*?\[]', p) and is_valid_repo_id(p)]
     for repo_id in repo_ids:
         if repo_id in seen or matches_any(repo_id, context.rules.deny, ignore_case=True):
             continue
         seen.add(repo_id)
         path = hfcache.cached_file(repo_id, CONFIG)
-        if path is None and context.online:
-            from adapter_guard import hub_online
-
+        if path is None and online:
             path = hub_online.fetch_config(repo_id)
         other = read_config(path) if path else None
         if other is not None and other.get('model_type') == model_type:
