@@ -103,8 +103,9 @@ def _targets(document: Document, base: str, architecture: Architecture) -> Itera
             yield _no_module(document, base, architecture, f'the regular expression {targets!r}', 'matches no module',
                              ('target_modules',))
     elif isinstance(targets, list):
+        suffixes = {'.'.join(parts[i:]) for parts in (n.split('.') for n in names) for i in range(len(parts))}
         for index, target in enumerate(targets):
-            if isinstance(target, str) and target and not any(n == target or n.endswith('.' + target) for n in names):
+            if isinstance(target, str) and target and target not in suffixes:
                 yield _no_module(document, base, architecture, repr(target), 'has no module of that name',
                                  ('target_modules', index), target)
 
