@@ -144,9 +144,7 @@ def _fitting(
 
 def _candidates(base: str, model_type: object, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     """Other models of the same model_type: every one in the cache; with --online, the allow list's exact ids."""
-    from adapter_guard import hub_online
-
-    online = context.online and hub_online.enabled()
+    online = context.online and _hub_enabled()
     seen = {base}
     repo_ids = list(hfcache.cached_models())
     if online and context.rules.allow:
@@ -157,10 +155,18 @@ def _candidates(base: str, model_type: object, context: Context) -> Iterator[tup
         seen.add(repo_id)
         path = hfcache.cached_file(repo_id, CONFIG)
         if path is None and online:
+            from adapter_guard import hub_online
+
             path = hub_online.fetch_config(repo_id)
         other = read_config(path) if path else None
         if other is not None and other.get('model_type') == model_type:
             yield repo_id, other
+
+
+def _hub_enabled() -> bool:
+    from adapter_guard import hub_online
+
+    return hub_online.enabled()
 
 
 def _allowed(repo_id: str, rules: Rules) -> bool:
