@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of staged configs to HEAD (exit 1 if changed)')
-    parser.add_argument('--online', action='store_true', help='ask the Hugging Face Hub ($HF_ENDPOINT) about each base model and fetch its config.json (AG7xx)')
+    parser.add_argument('--online', action='store_true',
+                        help='ask the Hugging Face Hub ($HF_ENDPOINT) about each base model and fetch its config.json (AG7xx)')
 
 
 def refs(args: argparse.Namespace) -> tuple[str, str] | None:
