@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from adapter_guard import jsonload
 from adapter_guard.checks import base_model
 from adapter_guard.checks import Context
+from adapter_guard.checks import fit
 from adapter_guard.checks import locked
 from adapter_guard.checks import model_card
 from adapter_guard.checks import peft_version
@@ -24,7 +25,7 @@ from adapter_guard.rules import matches
 Check = Callable[[Document, Context], Iterator[Finding]]
 CHECKS: tuple[Check, ...] = (
     schema.check, base_model.check, locked.check, peft_version.check, security.check,
-    model_card.check, weights.check, serving.check,
+    model_card.check, weights.check, serving.check, fit.check,
 )
 # A file another tool wrote (mlx-lm, JAX tunix, ...): said once, and its base model checked.
 OTHER_TOOL_CHECKS: tuple[Check, ...] = (tool.check, base_model.check)

@@ -18,6 +18,7 @@ class Options:
     to_ref: str | None = None
     no_history: bool = False
     fix: bool = False
+    online: bool = False
     # commit-msg
     message_file: str | None = None
     # audit

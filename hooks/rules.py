@@ -48,7 +48,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ('AG4', 'Beside the config, PEFT version', ''),
     ('AG5', 'Security', ''),
     ('AG6', 'Serving profile', ''),
-    ('AG7', 'Fit to the base model', ''),
+    ('AG7', 'Fit to the base model', 'The base model\'s `config.json` comes from the local Hugging Face cache, or the Hub with `--online` (see [Does the adapter fit its base model?](#does-the-adapter-fit-its-base-model)); AG705-AG708 need `--online`.'),
 )
 
 _TRAILER = '`Base-Model-Change:`'
@@ -445,6 +445,108 @@ RULES = {
             fix='Train with settings vLLM serves, or raise `max-lora-rank` in the policy together with the '
                 "server's `--max-lora-rank`.",
             silence='An `[[overrides]]` table without `serve-with` for adapters that vLLM does not serve.',
+        ),
+        # -- fit to the base model ---------------------------------------------------------------
+        Rule(
+            'AG701', 'error', 'weights do not fit the base model',
+            catches="`adapter_model.safetensors` does not fit the base model: a LoRA pair's input or output size, "
+                    'a saved whole weight, a layer the base model does not have, or LoRA pairs on fewer layers '
+                    'than it has; names the dimension and the cached (or allowed) models of the same family the '
+                    'weights fit',
+            why='The weights were trained on another model than the config names: PEFT fails to load them with a '
+                'size mismatch, or, with fewer layers, loads them silently onto the wrong model. History cannot '
+                'see a rewrite made before the first commit or in a clone without history; the weights can.',
+            example='`"meta-llama/Llama-2-13b-hf"` with weights trained on the 7B model',
+            message="adapter_model.safetensors does not fit 'meta-llama/Llama-2-13b-hf': "
+                    'model.layers.0.self_attn.q_proj lora_A takes 4096 inputs, but q_proj of '
+                    "'meta-llama/Llama-2-13b-hf' takes 5120 (hidden_size) (and 63 more modules); the weights fit "
+                    "'meta-llama/Llama-2-7b-hf'; PEFT fails to load it with a size mismatch",
+            fix='Set `base_model_name_or_path` to the model the weights were trained on (the message names the '
+                'ones in the cache or the allow list that fit).',
+            silence='Checked only when the base model is in the local Hugging Face cache (or with `--online`).',
+        ),
+        Rule(
+            'AG702', 'error', 'a target_modules entry matches no module of the base model',
+            catches="a `target_modules` entry (or the regular expression) matches no module of the base model's "
+                    'architecture, which PEFT finds only at load time',
+            why='PEFT raises "not found in the base model" when it loads the adapter, far from the commit that '
+                'named the wrong module or the wrong base model.',
+            example='`["q_proj", "v_proj"]` on `openai-community/gpt2`',
+            message="target_modules selects 'q_proj', but 'openai-community/gpt2' (GPT2LMHeadModel) has no module "
+                    'of that name: PEFT fails to load the adapter; its layers are c_attn, c_fc, c_proj, lm_head, '
+                    'wpe, wte',
+            fix='Name modules the architecture has (the message lists them), or the base model the adapter was '
+                'trained on.',
+            silence='Checked only when the base model is in the local Hugging Face cache (or with `--online`).',
+        ),
+        Rule(
+            'AG703', 'warning', 'task_type has no class for the base model',
+            catches="`task_type` is a task transformers has no class for, for the base model's `model_type`",
+            why='`AutoPeftModelFor…` picks the model class from `task_type`: with no class for that '
+                'architecture it cannot load the adapter; a model built by hand still can, hence a warning.',
+            example='`"task_type": "SEQ_2_SEQ_LM"` on a Llama',
+            message="task_type 'SEQ_2_SEQ_LM' does not fit 'meta-llama/Llama-2-7b-hf': transformers has no such "
+                    "class for model_type 'llama' (it has CAUSAL_LM, FEATURE_EXTRACTION, QUESTION_ANS, SEQ_CLS, "
+                    'TOKEN_CLS), so AutoPeftModelForSeq2SeqLM cannot load the adapter',
+            fix='Set the task the adapter was trained for, or the base model it was trained on.',
+            silence='`[severity]` `AG703 = "off"` where adapters are loaded onto models built by hand.',
+        ),
+        Rule(
+            'AG704', 'warning', 'vocabulary differs from the base model',
+            catches='only the vocabulary differs (saved embeddings or `lm_head`, LoRA on embeddings): embeddings '
+                    'resized for added tokens, or another model',
+            why='Resizing the embeddings for added tokens is a normal workflow, but the loader must resize the '
+                'base model the same way first, or PEFT fails with a size mismatch.',
+            example='`embed_tokens` saved with 32001 rows',
+            message="adapter_model.safetensors: model.embed_tokens weight has 32001 tokens but "
+                    "'meta-llama/Llama-2-7b-hf' has 32000 (vocab_size): resize the base model's token embeddings "
+                    'to 32001 before loading (PEFT fails with a size mismatch otherwise), or name the base model '
+                    'the adapter was trained on',
+            fix="Resize the base model's embeddings before loading (`resize_token_embeddings`), or name the base "
+                'model the adapter was trained on.',
+            silence='`[severity]` `AG704 = "off"` where every loader resizes the embeddings.',
+        ),
+        Rule(
+            'AG705', 'error', 'base model not found on the Hub (--online)',
+            catches='with `--online`: the base model is not on the Hub, or is private and `HF_TOKEN` may not see it',
+            why='Nobody can load the adapter: its base model id names nothing the Hub serves.',
+            example='`"meta-llama/Llama-2-7b-hff"` (with `--online`)',
+            message="base model 'meta-llama/Llama-2-7b-hff' is not on the Hub (https://huggingface.co): no such "
+                    'repository, or a private one that this HF_TOKEN may not see',
+            fix='Correct the id, or run with an `HF_TOKEN` that can see the private repository.',
+            silence='Only with `--online`, never in the pre-commit hook by default.',
+        ),
+        Rule(
+            'AG706', 'error', 'revision not found on the Hub (--online)',
+            catches="with `--online`: the `revision` is not in the base model's repository",
+            why='Loaders that honour the revision (`AutoPeftModel`) cannot fetch the base weights.',
+            example='`"revision": "v2.0"` (with `--online`)',
+            message="revision 'v2.0' is not in 'meta-llama/Llama-2-7b-hf' on the Hub: loaders cannot fetch it",
+            fix='Set `revision` to a commit of the base model repository (40 hex digits).',
+            silence='Only with `--online`.',
+        ),
+        Rule(
+            'AG707', 'warning', 'base model is gated or private on the Hub (--online)',
+            catches='with `--online`: the base model is gated or private, so every machine that loads the adapter '
+                    'needs a token with access (when the token here has none, the fit is not checked)',
+            why='A deployment without such a token fails at load time; a property of the model, not a defect.',
+            example='`"meta-llama/Llama-2-7b-hf"` (with `--online`)',
+            message="base model 'meta-llama/Llama-2-7b-hf' is gated on the Hub (manual approval): every machine "
+                    'that loads the adapter needs HF_TOKEN of an account that was granted access',
+            fix='Make sure every machine that loads the adapter has such a token.',
+            silence='`[severity]` `AG707 = "off"` once the team has access everywhere.',
+        ),
+        Rule(
+            'AG708', 'warning', 'base model has moved on the Hub (--online)',
+            catches='with `--online`: the Hub answers for the id with another one (a renamed or moved repository, '
+                    'or another letter case); it redirects only until the old id is taken',
+            why='The old id works through a redirect that ends when another repository takes the name.',
+            example='`"gpt2"` (with `--online`)',
+            message="base model 'gpt2' has moved to 'openai-community/gpt2' on the Hub, which redirects the old id "
+                    "only until another repository takes it: set base_model_name_or_path to "
+                    "'openai-community/gpt2'",
+            fix='Set `base_model_name_or_path` to the id the message names.',
+            silence='Only with `--online`.',
         ),
     )
 }

@@ -17,7 +17,7 @@ from tests.wheelhouse import offline_environment
 
 @pytest.fixture(autouse=True, scope='session')
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No network, no user git config or templates leaking into test repos."""
+    """No network, no user git config or templates leaking into test repos, no Hugging Face cache or token of the machine."""
     home = tmp_path_factory.mktemp('home')
     templates = tmp_path_factory.mktemp('git-templates')
     values = {
@@ -32,7 +32,9 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
         'GIT_COMMITTER_EMAIL': 'committer@example.com',
         'PRE_COMMIT_HOME': str(tmp_path_factory.getbasetemp() / 'pre-commit-cache'),
     }
-    for name in ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'PRE_COMMIT_FROM_REF', 'PRE_COMMIT_TO_REF'):
+    for name in ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'PRE_COMMIT_FROM_REF', 'PRE_COMMIT_TO_REF',
+                 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME', 'HF_ENDPOINT', 'HF_TOKEN',
+                 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH'):
         os.environ.pop(name, None)
     os.environ.update(values)
     (home / '.gitconfig').write_text('[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')

@@ -81,6 +81,9 @@ def offline_hub(tiny_llama: TinyLlama, monkeypatch: pytest.MonkeyPatch) -> Path:
     """
     monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_CACHE', str(tiny_llama.cache))
     monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_OFFLINE', True)
+    # adapter-guard reads the environment (it never imports huggingface_hub for this): the fit
+    # checks (AG7xx) then compare every adapter with the tiny Llama's config.json
+    monkeypatch.setenv('HF_HUB_CACHE', str(tiny_llama.cache))
     return tiny_llama.cache
 
 

@@ -1,8 +1,10 @@
 """Positive and negative example files for every rule, discovered from tests/resources/rules.
 
-rules/<CODE>/negative/*.json must produce CODE (and exit 1, or 0 for a note);
+rules/<CODE>/negative/*.json must produce CODE (and exit 1 for an error, 0 for a warning or a note);
 rules/<CODE>/positive/*.json must not produce CODE.
 A rules/<CODE>/policy.toml, when present, is passed with --config.
+rules/<CODE>/hub-cache, when present, is the Hugging Face cache (HF_HUB_CACHE)
+that the fit checks (AG7xx) find base models in; no other cache is ever used.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ RULE_DIR = RESOURCES / 'rules'
 # a file, or a folder with adapter_config.json and what PEFT writes beside it
 EXAMPLES = sorted(RULE_DIR.glob('*/*/*.json')) + sorted(RULE_DIR.glob('*/*/*/adapter_config.json'))
 # Rules whose examples need git history live in tests/history_test.py and tests/holes_test.py;
-# those that need a lock at a repository root, in tests/lock_test.py.
-NOT_STATIC = frozenset(('AG301', 'AG302', 'AG303', 'AG304', 'AG305', 'AG306'))
+# those that need a lock at a repository root, in tests/lock_test.py; those that need the Hub
+# (--online), in tests/online_test.py.
+NOT_STATIC = frozenset(('AG301', 'AG302', 'AG303', 'AG304', 'AG305', 'AG306', 'AG705', 'AG706', 'AG707', 'AG708'))
 
 
 def _parts(path: Path) -> tuple[Path, str, str]:
@@ -42,6 +45,7 @@ def test_example(example: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyP
     policy = folder / 'policy.toml'
     if policy.exists():
         args += ['--config', policy]
+    monkeypatch.setenv('HF_HUB_CACHE', str(folder / 'hub-cache'))
     result = run(*args)
     assert result.code in (0, 1), result
     if kind == 'negative':

@@ -16,3 +16,4 @@ class Context(NamedTuple):
     relpath: str  # the config's path relative to root, with forward slashes
     rules: Rules  # the policy in force for this config
     lock: Lock | None = None  # adapter-guard.lock, when the repository has one
+    online: bool = False  # --online: ask the Hugging Face Hub about the base model (checks/fit.py)

@@ -20,16 +20,11 @@ from adapter_guard.checks import Context
 from adapter_guard.files import NotRegular
 from adapter_guard.findings import Finding
 from adapter_guard.jsonload import Document
+from adapter_guard.lora_tensors import lora_modules
+from adapter_guard.lora_tensors import OTHER_SHAPES
+from adapter_guard.lora_tensors import WEIGHTS
 from adapter_guard.safetensors_header import HeaderError
 from adapter_guard.safetensors_header import read_header
-
-WEIGHTS = 'adapter_model.safetensors'
-# <module>.lora_A.weight (shape [r, ...]); <module>.lora_B.weight (shape [out, r, ...]);
-# embeddings: lora_embedding_A [r, n], lora_embedding_B [d, r]
-_LORA = re.compile(r'^(?P<module>.+)\.lora_(?P<kind>A|B|embedding_A|embedding_B)(?:\.[^.]+)?(?:\.weight)?$')
-_PREFIX = 'base_model.model.'
-# LoRA variants whose factors are not plain [r, in] / [out, r] matrices
-_OTHER_SHAPES = ('use_bdlora', 'velora_config', 'monteclora_config', 'kasa_config')
 
 
 def check(document: Document, context: Context) -> Iterator[Finding]:
@@ -53,22 +48,9 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     except OSError as e:
         yield Finding(document.path, 'AG402', f'cannot read {WEIGHTS}: {e.strerror or e}', ())
         return
-    if data.get('peft_type') == 'LORA' and not any(data.get(k) for k in _OTHER_SHAPES):
+    if data.get('peft_type') == 'LORA' and not any(data.get(k) for k in OTHER_SHAPES):
         yield from _ranks(document, header)
     yield from _targets(document, header)
-
-
-def _modules(header: dict[str, Any]) -> dict[str, dict[str, list[int]]]:
-    """module name -> {'A': shape, 'B': shape} for every LoRA tensor."""
-    modules: dict[str, dict[str, list[int]]] = {}
-    for name, info in header.items():
-        match = _LORA.match(name)
-        if match:
-            module = match.group('module')
-            module = module[len(_PREFIX):] if module.startswith(_PREFIX) else module
-            kind = match.group('kind').replace('embedding_', '')
-            modules.setdefault(module, {})[kind] = info['shape']
-    return modules
 
 
 def _expected_rank(module: str, data: dict[str, Any]) -> object:
@@ -82,7 +64,7 @@ def _expected_rank(module: str, data: dict[str, Any]) -> object:
 
 
 def _ranks(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
-    for module, shapes in sorted(_modules(header).items()):
+    for module, shapes in sorted(lora_modules(header).items()):
         expected = _expected_rank(module, document.data)
         if not isinstance(expected, int) or isinstance(expected, bool):
             continue  # AG103 already
@@ -124,7 +106,7 @@ def _targets(document: Document, header: dict[str, Any]) -> Iterator[Finding]:
     targets = document.data.get('target_modules')
     parameters = document.data.get('target_parameters')
     excluded = document.data.get('exclude_modules')
-    modules = sorted(_modules(header))
+    modules = sorted(lora_modules(header))
     unselected = [m for m in modules if _selected(m, targets) is False and not _by_parameter(m, parameters)]
     if unselected:
         more = f' and {len(unselected) - 3} more' if len(unselected) > 3 else ''

@@ -55,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--no-history', action='store_true', help='static checks only: no git history')
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of changed configs (exit 1 if changed)')
+    parser.add_argument('--online', action='store_true',
+                        help='ask the Hugging Face Hub ($HF_ENDPOINT) about each base model and fetch its config.json (AG7xx)')
 
 
 class Result(NamedTuple):
@@ -164,7 +166,7 @@ class _Group:
                 found = [Finding(path, 'AG005', _SYMLINK, line=1, column=1)]
                 targets.append(Target(path, relpath, content, None))
             else:
-                loaded = check_content(path, content.raw, Context(self.root, relpath, rules, self.lock))
+                loaded = check_content(path, content.raw, Context(self.root, relpath, rules, self.lock, self.options.online))
                 found = loaded.findings
                 safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
                 targets.append(Target(path, relpath, content, loaded.document, safe, fix.refusal(path)))
