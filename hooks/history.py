@@ -21,6 +21,7 @@ from typing import Any
 from typing import NamedTuple
 
 from adapter_guard import cache
+from adapter_guard import hookenv
 from adapter_guard import lock
 from adapter_guard import rewrites
 from adapter_guard.checks.base_model import acceptable
@@ -170,7 +171,7 @@ def _remedy(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite,
     if step.commit.sha:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
     elif target.fixable and not target.refusal and restorable:
-        remedy = f'`adapter-guard --fix` restores {previous}'
+        remedy = f'{hookenv.fix_command()} restores {previous}'
     else:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
     if not new_ok:

@@ -8,6 +8,7 @@ process that runs the hooks.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -125,13 +126,23 @@ def commit_msg_will_run(repo: Repo) -> bool:
     return any(hook_id == COMMIT_MSG_HOOK_ID and not ({hook_id, alias} & skipped) for hook_id, alias in hook_ids)
 
 
+@functools.lru_cache(maxsize=1)
+def fix_command() -> str:
+    """How to run --fix here: a team that installs the tool only through pre-commit has no adapter-guard on PATH."""
+    if os.environ.get('PRE_COMMIT'):
+        ids = {hook_id for hook_id, _ in _pre_commit_hook_ids('.pre-commit-config.yaml', stage='manual')}
+        if 'adapter-guard-fix' in ids:
+            return '`pre-commit run --hook-stage manual adapter-guard-fix`'
+    return '`adapter-guard --fix`'
+
+
 def _config_name(script: str) -> str:
     match = re.search(r'--config=(\S+?)[\'"]?\s', script)
     return match.group(1) if match else '.pre-commit-config.yaml'
 
 
-def _pre_commit_hook_ids(path: str) -> list[tuple[str, str]]:
-    """(id, alias) of every hook the pre-commit config lists for the commit-msg stage."""
+def _pre_commit_hook_ids(path: str, stage: str = 'commit-msg') -> list[tuple[str, str]]:
+    """(id, alias) of every hook the pre-commit config lists that may run at ``stage``."""
     try:
         import yaml  # pre-commit's own dependency, and huggingface_hub's
     except ImportError:
@@ -148,6 +159,6 @@ def _pre_commit_hook_ids(path: str) -> list[tuple[str, str]]:
         for hook in hooks if isinstance(hooks, list) else []:
             if isinstance(hook, dict) and isinstance(hook.get('id'), str):
                 stages = hook.get('stages')
-                if stages is None or 'commit-msg' in stages:
+                if stages is None or stage in stages:
                     found.append((hook['id'], str(hook.get('alias') or hook['id'])))
     return found

@@ -6,6 +6,7 @@ policy file.  Nothing an input file contains produces a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -113,6 +114,7 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_fail_to_print()
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(_with_default_command(args_list))
     try:
@@ -126,6 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _never_fail_to_print() -> None:
+    """A file name that is not UTF-8 (kept as surrogates) or not in the terminal's encoding prints escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == 'strict':
+            stream.reconfigure(errors='backslashreplace')
 
 
 def _run(args: argparse.Namespace) -> int:

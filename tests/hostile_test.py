@@ -216,3 +216,20 @@ def test_a_card_larger_than_the_limit_is_a_finding_and_never_read(tmp_path: Path
     assert code == 1
     assert finding['code'] == 'AG401'
     assert finding['message'].startswith('the model card is 300,000,000 bytes, larger than the 1 MiB limit')
+
+
+@pytest.mark.parametrize('encoding', ('ascii', 'utf-8'))
+def test_a_path_that_is_not_utf8_on_a_strict_stdout(encoding: str, tmp_path: Path) -> None:
+    """A file name with bytes that are not UTF-8, printed to a stdout that refuses what it cannot encode."""
+    folder = os.fsencode(tmp_path) + b'/caf\xe9 \xff'
+    os.mkdir(folder)
+    with open(folder + b'/adapter_config.json', 'wb') as f:
+        f.write(b'{"peft_type": "LORA", "r": 8,}')
+    result = subprocess.run(
+        [sys.executable, '-m', 'adapter_guard', os.fsdecode(folder), '--no-history'],
+        capture_output=True, env={**os.environ, 'PYTHONIOENCODING': f'{encoding}:strict'},
+    )
+    assert result.returncode == 1, result
+    assert b'Traceback' not in result.stderr
+    assert b'AG001' in result.stdout
+    assert b'adapter_config.json:1:30' in result.stdout

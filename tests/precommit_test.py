@@ -143,6 +143,8 @@ def test_fix_hook_through_pre_commit(hook_repo: Path, repo: Path, offline: dict[
     assert result.returncode == 1  # adapter-guard itself rejects the rewrite...
     assert 'AG301' in result.stdout and 'restore the committed base model' not in result.stdout
     assert config.read_bytes() == rewritten  # ...and nothing touched the file
+    # the hint names the fixer this team can run (it has no adapter-guard on PATH), and it works:
+    assert "`pre-commit run --hook-stage manual adapter-guard-fix` restores 'meta-llama/Llama-2-7b-hf'" in result.stdout
 
     result = pre_commit_cmd('run', '--hook-stage', 'manual', 'adapter-guard-fix', cwd=repo, env=offline)
     assert result.returncode == 1, result.stdout + result.stderr

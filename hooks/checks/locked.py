@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from adapter_guard.checks import Context
 from adapter_guard.checks.base_model import acceptable
 from adapter_guard.findings import Finding
+from adapter_guard.hookenv import fix_command
 from adapter_guard.jsonload import Document
 from adapter_guard.lock import Entry
 from adapter_guard.lock import LOCK_FILE
@@ -36,7 +37,7 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
     restorable = acceptable(entry.base, context.rules, os.path.abspath(document.path), context.root)
     update = f'or, if the change is meant, `adapter-guard lock --update {context.relpath}`'
     if current.base != entry.base:
-        remedy = f'`adapter-guard --fix` restores it, {update}' if restorable else f'set it back, {update}'
+        remedy = f'{fix_command()} restores it, {update}' if restorable else f'set it back, {update}'
         yield Finding(
             document.path, 'AG304',
             f'base_model_name_or_path {current.base!r} differs from {LOCK_FILE} ({entry.base!r}); {remedy}',
@@ -47,6 +48,6 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
         yield Finding(
             document.path, 'AG304',
             f'revision {current.revision or "null"} differs from {LOCK_FILE} ({entry.revision or "null"}); '
-            f'`adapter-guard --fix` restores it, {update}',
+            f'{fix_command()} restores it, {update}',
             where, 'value' if where else 'object', previous=entry.revision, fixable=restorable and bool(where),
         )
