@@ -7,6 +7,7 @@ formats (json, sarif) link each finding to its rule's section of README.md.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -42,12 +43,13 @@ def _summary(findings: list[Finding], checked: int, on: bool) -> str:
     return f'adapter-guard: {" and ".join(parts)} {where}'
 
 
-def text(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False) -> None:
+def text(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False, summary: bool = True) -> None:
     for f in findings:
         tag = color.paint(f' [{f.severity}]', f.severity, on) if f.severity != 'error' else ''
         where = color.paint(f'{f.path}:{f.line}:{f.column}:', 'location', on)
         out.write(f'{where} {color.paint(f.code, f.severity, on)} {f.message}{tag}\n')
-    out.write(_summary(findings, checked, on) + '\n')
+    if summary:
+        out.write(_summary(findings, checked, on) + '\n')
 
 
 def as_dict(finding: Finding) -> dict[str, object]:
@@ -90,12 +92,12 @@ def _escape(value: str, *, property_value: bool = False) -> str:
 _GITHUB_LEVELS = {'error': 'error', 'warning': 'warning', 'note': 'notice'}
 
 
-def github(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False) -> None:
+def github(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False, summary: bool = True) -> None:
     """GitHub Actions annotations (``::error file=...``), then the text lines for the log."""
     for f in findings:
         where = f'file={_escape(f.path, property_value=True)},line={f.line},col={f.column}'
         out.write(f'::{_GITHUB_LEVELS[f.severity]} {where},title={f.code}::{_escape(f.message)}\n')
-    text(findings, checked, out, on=on)
+    text(findings, checked, out, on=on, summary=summary)
 
 
 def sarif_(findings: list[Finding], checked: int, out: TextIO, *, on: bool = False) -> None:
@@ -110,6 +112,12 @@ REPORTERS: dict[str, Reporter] = {'text': text, 'json': json_, 'github': github,
 
 
 def write(options: Options, findings: list[Finding], checked: int, out: TextIO | None = None) -> None:
-    """Report in the format and colour the command line asked for."""
+    """Report in the format and colour the command line asked for.
+
+    Under pre-commit the text has no summary line: pre-commit splits the
+    files into batches whose output it joins, and their findings read as one
+    report only without a summary per batch (pre-commit says Passed or Failed).
+    """
     out = out or sys.stdout
-    REPORTERS[options.format](findings, checked, out, on=color.enabled(options.color, out))
+    extra = {'summary': not os.environ.get('PRE_COMMIT')} if options.format in ('text', 'github') else {}
+    REPORTERS[options.format](findings, checked, out, on=color.enabled(options.color, out), **extra)

@@ -228,3 +228,24 @@ def test_colour_follows_pre_commit(framework: Path, args: tuple[str, ...], envir
     assert result.returncode == 1
     assert 'AG301' in result.stdout
     assert (HOOK_COLOURED in result.stdout) is coloured, repr(result.stdout)
+
+
+def test_all_files_in_batches_is_one_report(framework: Path) -> None:
+    """pre-commit splits many files into batches that run at once: one history walk, one report.
+
+    (On a machine with one CPU there is one batch; the report must read the same.)
+    """
+    for n in range(40):
+        write_config(framework / 'adapters' / f'a{n:02d}')
+    git('add', '.')
+    commit('forty adapters')
+    for n in (3, 31):
+        write_config(framework / 'adapters' / f'a{n:02d}', base_model_name_or_path=OTHER)
+    commit('two silent moves', '-a')
+    result = pre_commit_cmd('run', 'adapter-guard', '--all-files', cwd=framework)
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if 'AG301' in line]
+    assert sorted(line.split(':')[0] for line in lines) == [
+        'adapters/a03/adapter_config.json', 'adapters/a31/adapter_config.json']
+    assert 'adapter-guard: ' not in result.stdout  # no summary per batch
+    assert list((framework / '.git' / 'adapter-guard').glob('history-*.json'))  # the walk, shared
