@@ -86,13 +86,35 @@ def machine() -> str:
     return f'Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}'
 
 
-def tool(name: str) -> str:
-    """A console script of this interpreter's environment, as a pre-commit venv runs it.
+HOOK_VENV = os.path.join(WORK, 'hook-venv')
 
-    Taken from the interpreter's own scripts directory, not from PATH: a pyenv
-    shim on PATH adds about 0.1 s of bash to every run.
+
+def hook_venv() -> str:
+    """A virtualenv like the one pre-commit builds for the hook: this repository installed (not editable).
+
+    An editable install puts a finder on the import path that costs every run
+    about 10 ms, which pre-commit's own install does not have.  Made once with
+    the benchmark's other tools (pip reaches the package index), and
+    adapter-guard reinstalled from the working tree on every benchmark run.
     """
-    found = shutil.which(name, path=sysconfig.get_path('scripts')) or shutil.which(name)
+    python = os.path.join(HOOK_VENV, 'bin', 'python')
+    if not os.path.exists(python):
+        subprocess.run((sys.executable, '-m', 'venv', HOOK_VENV), check=True)
+        subprocess.run((python, '-m', 'pip', 'install', '-q', 'pre-commit', 'pre-commit-hooks', 'check-jsonschema', REPO),
+                       check=True)
+    subprocess.run((python, '-m', 'pip', 'install', '-q', '--no-deps', '--force-reinstall', REPO), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return python
+
+
+def tool(name: str) -> str:
+    """A console script, from the hook virtualenv when there is one, as a pre-commit venv runs it.
+
+    Taken from a scripts directory, not from PATH: a pyenv shim on PATH adds
+    about 0.1 s of bash to every run.
+    """
+    scripts = os.path.join(HOOK_VENV, 'bin') if os.path.isdir(HOOK_VENV) else sysconfig.get_path('scripts')
+    found = shutil.which(name, path=scripts) or shutil.which(name)
     if found is None:
         sys.exit(f'{name} is not installed (pip install -e ".[bench]")')
     return found
@@ -124,18 +146,18 @@ def arg_batches(command: list[str], files: list[str]) -> list[list[str]]:
     return batches + [current]
 
 
-def run_once(commands: Sequence[list[str]], cwd: str, expect: int = 0) -> float:
-    """Wall time of running the commands one after the other; each must exit ``expect``."""
+def run_once(commands: Sequence[list[str]], cwd: str, expect: int | None = 0) -> float:
+    """Wall time of running the commands one after the other; each must exit ``expect`` (None: findings allowed)."""
     start = time.perf_counter()
     for command in commands:
         process = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if process.returncode != expect:
+        if process.returncode not in ((expect,) if expect is not None else (0, 1)):
             sys.exit(f'{command[0]} exited {process.returncode}, expected {expect}, in {cwd}:\n'
                      f'{process.stderr.decode(errors="replace")[-2000:]}')
     return time.perf_counter() - start
 
 
-def alternate(tools: dict[str, tuple[Sequence[list[str]], int]], rounds: int, cwd: str) -> dict[str, list[float]]:
+def alternate(tools: dict[str, tuple[Sequence[list[str]], int | None]], rounds: int, cwd: str) -> dict[str, list[float]]:
     """Run every tool once per round, rotating which goes first; wall times per tool."""
     times: dict[str, list[float]] = {name: [] for name in tools}
     names = list(tools)
@@ -162,3 +184,66 @@ def table(times: dict[str, list[float]], reference: str, targets: dict[str, floa
             target = f'<= {targets[name]:.2f}x  {verdict}'
         lines.append(f'  {name:<{width}}  {median:7.3f}s  {min(values):7.3f}s  {ratio:5.2f}x  {target}')
     return '\n'.join(lines)
+
+
+# Run in a fresh interpreter: the audit (the console script's main), then the peak RSS in KiB
+# of this Python process and of its largest child (a git process).
+PEAK = '''
+import os, resource, sys
+from adapter_guard.main import main
+sys.stdout = open(os.devnull, 'w')
+main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+      file=sys.__stdout__)
+'''
+
+
+def synthetic(commits: int, adapters: int, rewrites: int, seed: int = 0, replacements: int = 0) -> tuple[str, dict]:
+    """The synthetic repository for these parameters, generated once and kept in bench/.work, and its manifest."""
+    import synthetic_repo
+
+    out = synthetic_repo.default_out(commits, adapters, rewrites, seed, replacements)
+    manifest_path = out + '.manifest.json'
+    if not os.path.exists(manifest_path):  # written last: its presence means the repository is complete
+        started = time.perf_counter()
+        synthetic_repo.generate(out, commits, adapters, rewrites, seed, replacements)
+        print(f'generated {out} in {time.perf_counter() - started:.1f}s')
+    with open(manifest_path, encoding='utf-8') as f:
+        return out, json.load(f)
+
+
+def check_findings(repo: str, manifest: dict) -> bool:
+    """AG301 findings of the audit against the manifest's known rewrites; True when exactly those."""
+    process = subprocess.run((tool('adapter-guard'), 'audit', '--format', 'json'), cwd=repo, capture_output=True)
+    findings = json.loads(process.stdout)['findings']
+    found = {f['commit']: f for f in findings if f['code'] == 'AG301'}
+    known = {r['commit']: r for r in manifest['rewrites']}
+    others = sorted({f['code'] for f in findings} - {'AG301'})
+    ag301 = sum(f['code'] == 'AG301' for f in findings)
+    print(f'\ncorrectness: audit exit {process.returncode}, {len(findings)} findings '
+          f'({ag301} AG301 in {len(found)} commits{", also " + ", ".join(others) if others else ""})')
+    if found.keys() == known.keys():
+        print(f'  found exactly the {len(known)} known rewrites')
+        return True
+    print(f'  NOT exactly the {len(known)} known rewrites: {len(known.keys() - found.keys())} missing, '
+          f'{len(found.keys() - known.keys())} extra')
+    for sha in sorted(known.keys() - found.keys(), key=lambda s: known[s]['mark']):
+        r = known[sha]
+        print(f'  MISSING commit {sha} (#{r["mark"]}) {r["path"]}: {r["old"]!r} -> {r["new"]!r}')
+    replaced = {r['commit']: r for r in manifest.get('replacements', [])}
+    for sha in sorted(found.keys() - known.keys()):
+        f = found[sha]
+        print(f'  EXTRA   commit {sha} {f["path"]}:{f["line"]}: {f["message"]}')
+        if sha in replaced:
+            r = replaced[sha]
+            print(f'          (#{r["mark"]} deleted {r["deleted"]} ({r["deleted_base"]}) and added the unrelated '
+                  f'{r["added"]} ({r["added_base"]}): not a rewrite)')
+    return False
+
+
+def peak_memory_mb(repo: str, rounds: int) -> list[tuple[float, float]]:
+    """(Python process, largest git child) peak RSS in MB, each from a fresh process."""
+    python = os.path.join(os.path.dirname(tool('adapter-guard')), 'python')
+    command = (python, '-c', PEAK, 'audit', '--format', 'json')
+    runs = [subprocess.run(command, cwd=repo, capture_output=True, text=True).stdout.split() for _ in range(rounds)]
+    return [(int(own) / 1024, int(child) / 1024) for own, child in runs]

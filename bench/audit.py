@@ -30,73 +30,20 @@ import sys
 import time
 
 from _common import alternate
+from _common import check_findings
 from _common import git
+from _common import hook_venv
 from _common import machine
 from _common import LORA_SCHEMA
 from _common import lora_config
+from _common import peak_memory_mb
 from _common import peft_dumps
+from _common import synthetic
 from _common import table
 from _common import tool
 from _common import WORK
-import synthetic_repo
 
 AUDIT_TARGET, MEMORY_TARGET_MB, STAGED_TARGET = 1.5, 150, 0.75
-# Run in a fresh interpreter: the audit (the console script's main), then the peak RSS in KiB
-# of this Python process and of its largest child (a git process).
-PEAK = '''
-import os, resource, sys
-from adapter_guard.main import main
-sys.stdout = open(os.devnull, 'w')
-main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-      file=sys.__stdout__)
-'''
-
-
-def synthetic(args: argparse.Namespace) -> tuple[str, dict]:
-    out = synthetic_repo.default_out(args.commits, args.adapters, args.rewrites, args.seed, args.replacements)
-    manifest_path = out + '.manifest.json'
-    if not os.path.exists(manifest_path):  # written last: its presence means the repository is complete
-        started = time.perf_counter()
-        synthetic_repo.generate(out, args.commits, args.adapters, args.rewrites, args.seed, args.replacements)
-        print(f'generated {out} in {time.perf_counter() - started:.1f}s')
-    with open(manifest_path, encoding='utf-8') as f:
-        return out, json.load(f)
-
-
-def check_findings(repo: str, manifest: dict) -> None:
-    """AG301 findings of the audit against the manifest's known rewrites."""
-    process = subprocess.run((tool('adapter-guard'), 'audit', '--format', 'json'), cwd=repo, capture_output=True)
-    findings = json.loads(process.stdout)['findings']
-    found = {f['commit']: f for f in findings if f['code'] == 'AG301'}
-    known = {r['commit']: r for r in manifest['rewrites']}
-    others = sorted({f['code'] for f in findings} - {'AG301'})
-    ag301 = sum(f['code'] == 'AG301' for f in findings)
-    print(f'\ncorrectness: audit exit {process.returncode}, {len(findings)} findings '
-          f'({ag301} AG301 in {len(found)} commits{", also " + ", ".join(others) if others else ""})')
-    if found.keys() == known.keys():
-        print(f'  found exactly the {len(known)} known rewrites')
-        return
-    print(f'  NOT exactly the {len(known)} known rewrites: {len(known.keys() - found.keys())} missing, '
-          f'{len(found.keys() - known.keys())} extra')
-    for sha in sorted(known.keys() - found.keys(), key=lambda s: known[s]['mark']):
-        r = known[sha]
-        print(f'  MISSING commit {sha} (#{r["mark"]}) {r["path"]}: {r["old"]!r} -> {r["new"]!r}')
-    replaced = {r['commit']: r for r in manifest.get('replacements', [])}
-    for sha in sorted(found.keys() - known.keys()):
-        f = found[sha]
-        print(f'  EXTRA   commit {sha} {f["path"]}:{f["line"]}: {f["message"]}')
-        if sha in replaced:
-            r = replaced[sha]
-            print(f'          (#{r["mark"]} deleted {r["deleted"]} ({r["deleted_base"]}) and added the unrelated '
-                  f'{r["added"]} ({r["added_base"]}): not a rewrite)')
-
-
-def peak_memory_mb(repo: str, rounds: int) -> list[tuple[float, float]]:
-    """(Python process, largest git child) peak RSS in MB, each from a fresh process."""
-    command = (sys.executable, '-c', PEAK, 'audit', '--format', 'json')
-    runs = [subprocess.run(command, cwd=repo, capture_output=True, text=True).stdout.split() for _ in range(rounds)]
-    return [(int(own) / 1024, int(child) / 1024) for own, child in runs]
 
 
 def staged_repo(directory: str) -> str:
@@ -138,7 +85,8 @@ def main() -> None:
 
     print(machine())
     started = time.perf_counter()
-    repo, manifest = synthetic(args)
+    hook_venv()
+    repo, manifest = synthetic(args.commits, args.adapters, args.rewrites, args.seed, args.replacements)
     if args.profile:
         profile(repo)
         return

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 
 from adapter_guard import files
 from adapter_guard.checks import model_card
@@ -129,6 +128,8 @@ def write_atomically(path: str, data: bytes) -> None:
     info = os.stat(path) if os.path.exists(path) else None
     folder = os.stat(directory)
     mode = info.st_mode & 0o7777 if info is not None else 0o666 & ~_umask()
+    import tempfile  # only --fix and init write files
+
     try:
         fd, temporary = tempfile.mkstemp(dir=_scratch_dir(directory, folder.st_dev), prefix='adapter-guard-', suffix='.tmp')
     except OSError as e:

@@ -20,15 +20,14 @@ Recognised (each from real files, see tests/resources/formats/README.md):
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any
+from typing import NamedTuple
 
 from adapter_guard import schemas
 
 
-@dataclasses.dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     name: str               # 'peft', 'mlx-lm', 'tunix' or 'other'
     tool: str               # how messages name the tool
     base_key: str | None    # the top-level key that holds the base model id, if the format has one
@@ -56,14 +55,13 @@ def detect(data: dict[str, Any]) -> Format:
     if isinstance(data.get('lora_parameters'), dict):
         found = tuple(k for k in _MLX_LAYERS if k in data) + ('lora_parameters',)
         if len(found) > 1:
-            return dataclasses.replace(
-                MLX_LM, signature=found, evidence=f'it has {", ".join(found[:-1])} and {found[-1]}',
+            return MLX_LM._replace( signature=found, evidence=f'it has {", ".join(found[:-1])} and {found[-1]}',
             )
     framework = data.get('framework')
     if isinstance(framework, str) and framework.startswith('jax-tunix'):
-        return dataclasses.replace(TUNIX, signature=('framework',), evidence=f'framework {framework[:40]!r}')
+        return TUNIX._replace(signature=('framework',), evidence=f'framework {framework[:40]!r}')
     if data and not any(key in _peft_keys() for key in data):
-        return dataclasses.replace(OTHER, signature=(next(iter(data)),), evidence='none of its keys is one PEFT writes')
+        return OTHER._replace(signature=(next(iter(data)),), evidence='none of its keys is one PEFT writes')
     return PEFT
 
 

@@ -11,11 +11,9 @@ ignores GIT_INDEX_FILE.)
 from __future__ import annotations
 
 import collections
-import hashlib
 import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -78,12 +76,8 @@ def spawn(cwd: str, args: Iterable[str], *, stdin: int | None = subprocess.DEVNU
 
 def git(cwd: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of one short git command; paths survive as surrogates."""
-    with tempfile.TemporaryFile() as errors:
-        process = spawn(cwd, args, stderr=errors, env=env)
-        with process:
-            out = process.stdout.read() if process.stdout else b''
-        errors.seek(0)
-        err = errors.read()
+    process = spawn(cwd, args, stderr=subprocess.PIPE, env=env)
+    out, err = process.communicate()
     return process.returncode, _text(out), _text(err)
 
 
@@ -221,6 +215,8 @@ class Repo:
 
     def blob_id(self, content: bytes) -> str:
         """The object id git gives these bytes as a file (no git process needed)."""
+        import hashlib  # only for the working tree: the index and commits name their objects themselves
+
         digest = hashlib.new('sha256' if self.object_format == 'sha256' else 'sha1')
         digest.update(b'blob %d\0' % len(content))
         digest.update(content)
@@ -339,6 +335,8 @@ class Repo:
             args.append('--since=' + since)
         args += revisions
         args += ['--', *paths] if paths is not None else ['--']
+        import tempfile  # git's messages, kept aside while its output streams
+
         with tempfile.TemporaryFile() as errors:
             process = spawn(self.root, args, stderr=errors, env=self.env)
             with process:

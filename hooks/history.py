@@ -12,15 +12,14 @@ Git is reached only through ``adapter_guard.gitrepo``.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import os
 import re
+import types
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
 
-from adapter_guard import cache
 from adapter_guard import hookenv
 from adapter_guard import lock
 from adapter_guard import rewrites
@@ -64,8 +63,7 @@ class Target(NamedTuple):
     refusal: str | None = None  # why --fix cannot write the file (read-only, a link...), if it cannot
 
 
-@dataclasses.dataclass(frozen=True)
-class Judge:
+class Judge(NamedTuple):
     """What a judgment of history needs beyond the steps: the policy and how to word it."""
 
     policy: Policy
@@ -73,7 +71,7 @@ class Judge:
     label: str = ''              # where the checked content is: 'staged', 'at <rev>', '' (working tree)
     trailer_ready: bool = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
     # commit sha ('' for the content being checked) -> the lock before and after it, where it changed
-    locks: Mapping[str, tuple[Lock | None, Lock | None]] = dataclasses.field(default_factory=dict)
+    locks: Mapping[str, tuple[Lock | None, Lock | None]] = types.MappingProxyType({})
 
 
 class Assessment(NamedTuple):
@@ -424,7 +422,7 @@ def _judge_lines(repo: Repo, walker: Walk, steps: Iterator[Step], by_path: dict[
     for step in steps:
         if step.kind == 'beyond-history' or (step.old is not None and step.new is not None and step.old != step.new):
             kept[step.line].append(step)
-    judge = dataclasses.replace(judge, locks={**judge.locks, **read_locks(repo, locks)})
+    judge = judge._replace(locks={**judge.locks, **read_locks(repo, locks)})
     findings = []
     for relpath, target in by_path.items():
         line = walker.lines.get(relpath)
@@ -466,6 +464,8 @@ def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     revisions, since, incomplete = bound(repo, judge.policy)
     if incomplete:
         return [missing(t, incomplete + _SHALLOW_REMEDY) for t in targets]
+    from adapter_guard import cache  # hashlib, tempfile: only a run with unchanged configs needs them
+
     entry = cache.key('history', repo.head, revisions, since, repr(judge.policy), judge.root)
     found = cache.shared(repo.common_dir, 'history', entry, lambda: _whole_history(repo, revisions, since, judge))
     out = []

@@ -8,9 +8,8 @@ generated strings that the two always agree.
 from __future__ import annotations
 
 import functools
+import os
 import re
-import unicodedata
-from pathlib import Path
 
 # Copied from huggingface_hub/utils/_validators.py (REPO_ID_REGEX).
 _REPO_ID = re.compile(
@@ -56,6 +55,8 @@ def non_ascii(value: str) -> str:
     A look-alike id prints exactly like the real one; only the code point shows the difference.
     """
     found = [(i, c) for i, c in enumerate(value, 1) if ord(c) > 127]
+    import unicodedata  # only for an id that is not ASCII
+
     shown = [f'U+{ord(c):04X} {unicodedata.name(c, "(unnamed)")} at character {i}' for i, c in found[:3]]
     more = f' and {len(found) - 3} more' if len(found) > 3 else ''
     return ', '.join(shown) + more
@@ -63,7 +64,7 @@ def non_ascii(value: str) -> str:
 
 # -- ids without a namespace -------------------------------------------------
 
-LEGACY_DATA = Path(__file__).parent / 'legacy_models.tsv'
+LEGACY_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'legacy_models.tsv')
 
 
 @functools.lru_cache(maxsize=1)

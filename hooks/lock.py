@@ -14,17 +14,13 @@ is an absent key.
 from __future__ import annotations
 
 import json
-import sys
 from typing import NamedTuple
 
+from adapter_guard import tomlread
 from adapter_guard.errors import UsageError
 from adapter_guard.rewrites import ABSENT
 from adapter_guard.rewrites import BaseModel
 
-if sys.version_info >= (3, 11):  # pragma: >=3.11 cover
-    import tomllib
-else:  # pragma: <3.11 cover
-    import tomli as tomllib
 
 LOCK_FILE = 'adapter-guard.lock'
 VERSION = 1
@@ -64,8 +60,8 @@ EMPTY = Lock({}, {})
 def parse(data: bytes, source: str = LOCK_FILE) -> Lock:
     """The entries of a lock file; a broken lock is exit 2 with the file and the problem."""
     try:
-        table = tomllib.loads(data.decode('utf-8'))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        table = tomlread.loads(data.decode('utf-8'))
+    except ValueError as e:  # not UTF-8, or tomllib.TOMLDecodeError
         raise UsageError(f'{source}: not valid TOML ({e}); regenerate it with `adapter-guard lock`')
     if table.get('version') != VERSION:
         raise UsageError(f'{source}: version must be {VERSION}; regenerate it with `adapter-guard lock`')
@@ -87,8 +83,8 @@ def _header_lines(data: bytes) -> dict[str, int]:
     for number, line in enumerate(data.decode('utf-8').splitlines(), 1):
         if line.startswith('[adapters.'):
             try:
-                (path,) = tomllib.loads(line + '\n')['adapters']
-            except (tomllib.TOMLDecodeError, ValueError):
+                (path,) = tomlread.loads(line + '\n')['adapters']
+            except ValueError:
                 continue
             lines[path] = number
     return lines

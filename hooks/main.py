@@ -6,6 +6,7 @@ policy file.  Nothing an input file contains produces a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
 import sys
@@ -58,15 +59,24 @@ DESCRIPTIONS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from adapter_guard.commands import audit
-    from adapter_guard.commands import check
-    from adapter_guard.commands import commit_msg
-    from adapter_guard.commands import demo
-    from adapter_guard.commands import init
-    from adapter_guard.commands import lock
-    from adapter_guard.commands import rule
+# Each command: its one-line help in `adapter-guard --help`.
+HELP = {
+    'check': 'check adapter configs (the default command; the pre-commit hook)',
+    'commit-msg': 'check staged configs with the commit message (the commit-msg hook)',
+    'audit': 'the base-model timeline of every adapter in the history',
+    'init': 'write a starter policy for an existing repository',
+    'lock': 'write adapter-guard.lock: the base model of every adapter, trusted without history',
+    'demo': 'show the problem and the hook in a throwaway repository',
+    'rule': 'explain a rule code, or list them all',
+}
 
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's module is imported and its options added.
+
+    The hook runs on every commit: importing every command's module would
+    cost it several milliseconds for nothing.
+    """
     parser = argparse.ArgumentParser(
         prog='adapter-guard',
         description='Keep PEFT adapter_config.json honest: schemas from PEFT, a base-model policy, '
@@ -75,16 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
-    for name, module, text in (
-        ('check', check, 'check adapter configs (the default command; the pre-commit hook)'),
-        ('commit-msg', commit_msg, 'check staged configs with the commit message (the commit-msg hook)'),
-        ('audit', audit, 'the base-model timeline of every adapter in the history'),
-        ('init', init, 'write a starter policy for an existing repository'),
-        ('lock', lock, 'write adapter-guard.lock: the base model of every adapter, trusted without history'),
-        ('demo', demo, 'show the problem and the hook in a throwaway repository'),
-        ('rule', rule, 'explain a rule code, or list them all'),
-    ):
-        sub = commands.add_parser(name, help=text, description=DESCRIPTIONS[name])
+    for name in COMMANDS:
+        sub = commands.add_parser(name, help=HELP[name], description=DESCRIPTIONS[name])
+        if command not in (None, name):
+            continue
+        module = importlib.import_module(f'adapter_guard.commands.{name.replace("-", "_")}')
         module.add_arguments(sub)
         if name in ('check', 'commit-msg', 'audit'):
             _common(sub, with_sarif=name == 'check')
@@ -116,7 +121,8 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     _never_fail_to_print()
     args_list = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(_with_default_command(args_list))
+    argv = _with_default_command(args_list)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     try:
         return _run(args)
     except UsageError as e:

@@ -1,12 +1,15 @@
-"""The command line as one frozen value, built once in ``main`` and passed down."""
+"""The command line as one frozen value, built once in ``main`` and passed down.
+
+A NamedTuple, not a dataclass: importing dataclasses (and inspect with it)
+costs a hook run on one file several milliseconds.
+"""
 from __future__ import annotations
 
 import argparse
-import dataclasses
+from typing import NamedTuple
 
 
-@dataclasses.dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     paths: tuple[str, ...] = ()
     config: str | None = None
     format: str = 'text'
@@ -39,7 +42,7 @@ class Options:
 
     @classmethod
     def from_namespace(cls, namespace: argparse.Namespace) -> Options:
-        names = {field.name for field in dataclasses.fields(cls)}
+        names = set(cls._fields)
         values = {k: v for k, v in vars(namespace).items() if k in names and v is not None}
         for name in ('paths', 'update'):
             if name in values:

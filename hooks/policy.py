@@ -5,37 +5,30 @@ Patterns are fnmatch-style everywhere (``*`` also matches ``/``).
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import difflib
 import fnmatch
 import functools
 import os
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
+from typing import NamedTuple
 
 from adapter_guard import files
 from adapter_guard import minischema
 from adapter_guard import schemas
+from adapter_guard import tomlread
 from adapter_guard.errors import PolicyError
 from adapter_guard.errors import UsageError
 from adapter_guard.rewrites import Accept
 from adapter_guard.rules import RULES
 from adapter_guard.rules import unknown_selector
 
-if sys.version_info >= (3, 11):  # pragma: >=3.11 cover
-    import tomllib
-else:  # pragma: <3.11 cover
-    import tomli as tomllib
 
 POLICY_FILE = '.adapter-guard.toml'
 PYPROJECT = 'pyproject.toml'
 
 
-@dataclasses.dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     """The policy in force for one adapter (top level plus its overrides)."""
 
     allow: tuple[str, ...] | None = None
@@ -56,8 +49,7 @@ class Rules:
         return best[1]
 
 
-@dataclasses.dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     source: str
     rules: Rules = Rules()
     overrides: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()
@@ -69,7 +61,7 @@ class Policy:
         rules = self.rules
         for patterns, changes in self.overrides:
             if matches_any(relpath, patterns):
-                rules = dataclasses.replace(rules, **changes)
+                rules = rules._replace(**changes)
         return rules
 
 
@@ -111,7 +103,7 @@ def from_table(table: dict[str, Any], source: str, prefix: str = '') -> Policy:
     )
     rules = Rules(**_fields(table))
     if table.get('on-missing-history') == 'warn' and not any(s == 'AG303' for s, _ in rules.severity):
-        rules = dataclasses.replace(rules, severity=rules.severity + (('AG303', 'warning'),))
+        rules = rules._replace(severity=rules.severity + (('AG303', 'warning'),))
     accepts = tuple(
         Accept(entry['path'], entry['to'], entry.get('from')) for entry in table.get('accept', ())
     )
@@ -145,6 +137,8 @@ def _is_date(value: str) -> bool:
     if not _DATE.fullmatch(value):
         return False
     try:
+        import datetime  # only for a history-since that is not a sha
+
         datetime.date.fromisoformat(value)
     except ValueError:
         return False
@@ -159,6 +153,8 @@ def _policy_error(error: minischema.SchemaError, source: str, prefix: str) -> Po
     )
     if error.keyword == 'additionalProperties':
         known = _properties_at(schemas.load('policy.schema.json'), pointer[:-1])
+        import difflib  # only to suggest a key
+
         close = difflib.get_close_matches(str(error.detail), list(known), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ''
         return PolicyError(source, key, f'is not a policy key{hint}; known keys: {", ".join(known)}')
@@ -187,10 +183,10 @@ def parse(source: str, raw: bytes, *, pyproject: bool = False) -> Policy | None:
     (the disk, the index, a commit) is the caller's business.
     """
     try:
-        document = tomllib.loads(raw.decode('utf-8'))
+        document = tomlread.loads(raw.decode('utf-8'))
     except UnicodeDecodeError as e:
         raise PolicyError(source, '', f'not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})')
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:  # tomllib.TOMLDecodeError
         raise PolicyError(source, '', f'not valid TOML: {e}')
     if not pyproject:
         return from_table(document, source)
@@ -200,8 +196,8 @@ def parse(source: str, raw: bytes, *, pyproject: bool = False) -> Policy | None:
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+        return tomlread.loads(text)
+    except ValueError as e:  # tomllib.TOMLDecodeError
         raise PolicyError(source, '', f'not valid TOML: {e}')
 
 
@@ -230,7 +226,11 @@ def _tool_table(document: dict[str, Any], source: str) -> dict[str, Any] | None:
 
 def _looks_like_ours(name: str) -> bool:
     normal = name.lower().replace('_', '-').replace('.', '-')
-    return normal == 'adapter-guard' or difflib.SequenceMatcher(None, normal, 'adapter-guard').ratio() >= 0.85
+    if normal == 'adapter-guard':
+        return True
+    import difflib  # only for a tool table that is not ours
+
+    return difflib.SequenceMatcher(None, normal, 'adapter-guard').ratio() >= 0.85
 
 
 def _toml_type(value: object) -> str:
@@ -268,7 +268,7 @@ def load_file(path: str) -> Policy:
     """--config FILE: a policy file, or a pyproject.toml (no table there: the default policy)."""
     pyproject = os.path.basename(path) == PYPROJECT
     found = parse(path, read(path), pyproject=pyproject)
-    return found or dataclasses.replace(DEFAULT, source=path)
+    return found or DEFAULT._replace(source=path)
 
 
 def choose(dot_file: Policy | None, pyproject: Policy | None) -> Policy:
@@ -301,7 +301,7 @@ def find(root: str, explicit: str | None = None, *, source: Callable[[str], byte
         if raw is None:
             raise UsageError(f'policy file not found: {explicit} ({label})')
         found = parse(_named(explicit, label), raw, pyproject=os.path.basename(explicit) == PYPROJECT)
-        return found or dataclasses.replace(DEFAULT, source=explicit)
+        return found or DEFAULT._replace(source=explicit)
     dot, in_pyproject = source(POLICY_FILE), source(PYPROJECT)
     return choose(
         parse(_named(os.path.join(root, POLICY_FILE), label), dot) if dot is not None else None,

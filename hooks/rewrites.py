@@ -7,7 +7,6 @@ peft_version, inference_mode and formatting are not rewrites.
 """
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import re
@@ -83,8 +82,7 @@ def show(value: Any) -> str:
     return 'null' if value is None else repr(value)
 
 
-@dataclasses.dataclass(frozen=True)
-class Accept:
+class Accept(NamedTuple):
     """A policy [[accept]] entry: a change that was meant."""
 
     path: str

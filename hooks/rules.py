@@ -13,14 +13,13 @@ terminal as they are and become Markdown in README.md and SARIF.
 """
 from __future__ import annotations
 
-import dataclasses
+from typing import NamedTuple
 
 PROJECT_URL = 'https://github.com/adapter-guard/adapter-guard'
 SEVERITIES = ('error', 'warning', 'note')  # a note never fails a run
 
 
-@dataclasses.dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     severity: str  # the default: 'error', 'warning' or 'note'; the policy's [severity] changes it
     title: str  # a short phrase: `rule --all`, SARIF shortDescription

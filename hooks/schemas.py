@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
+import os
 from typing import Any
 
 
-def schema_dir() -> Path:
-    packaged = Path(__file__).parent / '_schemas'
-    if (packaged / 'policy.schema.json').is_file():
+def schema_dir() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, '_schemas')
+    if os.path.isfile(os.path.join(packaged, 'policy.schema.json')):
         return packaged
-    return Path(__file__).parent.parent / 'schemas'
+    return os.path.join(os.path.dirname(here), 'schemas')
 
 
 @functools.lru_cache(maxsize=None)
 def load(name: str) -> dict[str, Any]:
-    with open(schema_dir() / name, encoding='utf-8') as f:
+    with open(os.path.join(schema_dir(), name), encoding='utf-8') as f:
         schema: dict[str, Any] = json.load(f)
     return schema
 

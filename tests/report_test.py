@@ -1,7 +1,6 @@
 """What the reporters say: severities in every format (a note never fails a run), and the summary."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -54,7 +53,7 @@ def test_sarif_level(run, unknown_key: Path) -> None:
 
 def test_a_rule_that_is_a_note_by_default(run, unknown_key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """AG006 (a config written by another tool) is one: reported, never failing, its level everywhere."""
-    monkeypatch.setitem(RULES, 'AG104', dataclasses.replace(RULES['AG104'], severity='note'))
+    monkeypatch.setitem(RULES, 'AG104', RULES['AG104']._replace(severity='note'))
     result = run('check', 'a', '--no-history')
     assert result.code == 0
     assert result.out.splitlines()[0].endswith(' [note]')

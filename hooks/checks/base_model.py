@@ -5,8 +5,6 @@ another tool's format names (``adapter_guard.formats``).
 """
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -89,6 +87,8 @@ def is_hub_model(value: str, search_dirs: tuple[str, ...] = ()) -> bool:
 def _not_on_the_hub(value: str) -> str:
     """AG207: a bare name ('model', 'chatglm-6b') that is not one of the Hub's legacy ids."""
     legacy = list(hub_id.legacy_models())
+    import difflib  # only for a bare name the Hub does not have
+
     close = [m for m in legacy if m.lower() == value.lower()] or difflib.get_close_matches(value, legacy, n=1, cutoff=0.85)
     hint = f' (did you mean {close[0]!r}?)' if close else ''
     return (
@@ -196,4 +196,4 @@ def names_a_model(value: object, rules: Rules, adapter_path: str, root: str) -> 
     Only such a value can be acknowledged as an intended change, and a change
     from one that is not to an allowed one is a repair.
     """
-    return acceptable(value, dataclasses.replace(rules, allow=None, deny=()), adapter_path, root)
+    return acceptable(value, rules._replace(allow=None, deny=()), adapter_path, root)

@@ -15,7 +15,6 @@ module of the architecture, and the adapter is compared with it:
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -115,6 +114,8 @@ def _no_module(
         pointer: tuple[str | int, ...], target: str = '',
 ) -> Finding:
     layers = sorted({n.rsplit('.', 1)[-1] for n, m in architecture.modules.items() if m.kind})
+    import difflib  # only for a target_modules entry that matches nothing
+
     close = difflib.get_close_matches(target, layers, n=1, cutoff=0.85) if target else []
     hint = f' (did you mean {close[0]!r}?)' if close else ''
     shown = ', '.join(layers[:10]) + (', …' if len(layers) > 10 else '')

@@ -8,7 +8,6 @@ a README.md with a metadata block (the import costs about 0.15 s).
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -106,6 +105,8 @@ def _metadata(raw: bytes) -> dict[str, object] | str:
     """
     import yaml
     from huggingface_hub import ModelCard
+
+    import logging
 
     logging.getLogger('huggingface_hub').setLevel(logging.ERROR)
     try:

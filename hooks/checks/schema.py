@@ -1,7 +1,6 @@
 """AG101-AG104: the config against the schema generated from PEFT itself."""
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +25,8 @@ def closest(word: str, choices: list[str]) -> str | None:
     for choice in choices:
         if choice.lower() == word.lower():
             return choice
+    import difflib  # only for a value that is wrong
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
     return close[0] if close else None
 
@@ -109,6 +110,8 @@ def _finding(path: str, error: minischema.SchemaError, schema: dict[str, Any], v
     if error.keyword == 'additionalProperties':
         key = error.detail
         known = list(schema.get('properties', {})) if len(error.pointer) == 1 else []
+        import difflib  # only for a key that is unknown
+
         suggestion = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         return Finding(
             path, 'AG104',

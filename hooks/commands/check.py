@@ -16,7 +16,6 @@ its own); a path in no repository has no history to check (AG303).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -245,7 +244,7 @@ class _Group:
             parents = self._parents()
             if parents and self.lock is not None:  # the lock's change since the parent acknowledges a change
                 (before,) = repo.read([f'{parents[0]}:{lock.LOCK_FILE}'], history.lock_or_none)
-                judge = dataclasses.replace(judge, locks={'': (before, self.lock)})
+                judge = judge._replace(locks={'': (before, self.lock)})
             findings, unchanged = history.staged(repo, targets, judge, parents=parents, trailers=self.trailers or ())
             findings += history.all_files(repo, unchanged, judge)
         return [f for f in findings if not (f.code == 'AG303' and f.path in self._locked(targets))]

@@ -10,7 +10,6 @@ it, parsed by ``git interpret-trailers``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 
 from adapter_guard import gitlog
@@ -40,8 +39,7 @@ def run(options: Options) -> int:
     if not paths:
         return 0
     trailers = gitlog.trailer_values(repo.trailers(message))
-    staged = dataclasses.replace(
-        options, paths=tuple(paths), from_ref=None, to_ref=None, no_history=False, fix=False,
+    staged = options._replace( paths=tuple(paths), from_ref=None, to_ref=None, no_history=False, fix=False,
         select=options.select or frozenset(('AG301', 'AG302')),
     )
     return check.run(staged, trailers=trailers)

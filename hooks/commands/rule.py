@@ -43,7 +43,7 @@ def listing(rules: list[Rule]) -> str:
 
 
 def _record(rule: Rule) -> dict[str, str]:
-    return {**vars(rule), 'url': rule.url}
+    return {**rule._asdict(), 'url': rule.url}
 
 
 def run(args: Options) -> int:
