@@ -102,11 +102,12 @@ class CatFile(Generic[T]):
         self.answers: collections.deque[tuple[str, T]] = collections.deque()  # taken by the caller as they come
         self.asked = 0
         self.answered = 0
+        self._arrived = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def ask(self, names: Iterable[str], *, flush: bool = True) -> int:
-        """Send names (flushed now, or with a later ask); returns how many answers there will be."""
+        """Send names (flushed now, or with a later ask or flush); returns how many answers there will be."""
         assert self._process.stdin is not None
         lines = [n.encode('utf-8', 'surrogateescape') + b'\n' for n in names]
         self.asked += len(lines)
@@ -118,7 +119,26 @@ class CatFile(Generic[T]):
             raise GitError('git cat-file stopped answering')
         return self.asked
 
+    def flush(self) -> None:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise GitError('git cat-file stopped answering')
+
+    def wait(self, count: int) -> None:
+        """Until ``count`` answers have arrived (or cat-file has ended); the asks must be flushed."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self.answered >= count or not self._reader.is_alive())
+
     def _read(self) -> None:
+        try:
+            self._answer_all()
+        finally:
+            with self._arrived:
+                self._arrived.notify_all()
+
+    def _answer_all(self) -> None:
         stdout = self._process.stdout
         assert stdout is not None
         while True:
@@ -139,7 +159,9 @@ class CatFile(Generic[T]):
                     content = None  # a tree or a commit is no file
             name = _text(parts[0]) if parts else ''
             self.answers.append((name, self._convert(content)))
-            self.answered += 1
+            with self._arrived:
+                self.answered += 1
+                self._arrived.notify_all()
 
     def close(self) -> list[tuple[str, T]]:
         """Every answer not taken yet, in the order the names were asked."""

@@ -190,6 +190,9 @@ def blob_state(blob: Blob) -> State:
     return rewrites.state_of(blob)
 
 
+_AHEAD = 1024  # commits read from git log ahead of their blobs, at most
+
+
 class States(dict[str, State]):
     """Blob id -> state, read ahead while history streams; a blob not read ahead is read when asked for."""
 
@@ -219,29 +222,75 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
 
     def commits() -> Iterator[Commit]:
         reader = repo.cat_file(blob_state)
-        asked: set[str] = set()
+        held = _Held(values)
         pending: collections.deque[tuple[Commit, int]] = collections.deque()
         try:
             for found in repo.log(revisions, since=since, paths=paths or None, oldest_first=True):
                 commit = _configs_and_lock(found, locks)
                 if commit is None:
                     continue
-                wanted = [b for c in commit.changes for b in _blobs(c, new_adapters) if b not in asked]
-                asked.update(wanted)
+                wanted = [b for c in commit.changes for b in _blobs(c, new_adapters) if held.ask(b)]
                 # flushed in batches: one write per commit costs more than the reading it starts
                 pending.append((commit, reader.ask(wanted, flush=len(pending) % 64 == 63) if wanted else reader.asked))
+                if len(pending) > _AHEAD:  # cat-file is behind: wait, so memory stays flat under any load
+                    reader.flush()
+                    reader.wait(pending[0][1])
                 done = reader.answered  # read first: every answer counted is in the queue
                 while reader.answers:
                     name, state = reader.answers.popleft()
                     values[name] = state
                 while pending and pending[0][1] <= done:
-                    yield pending.popleft()[0]
+                    walked = pending.popleft()[0]
+                    yield walked
+                    held.settle(walked)  # the walker has taken it: what no path holds any more can go
         finally:
             values.update(reader.close())
         while pending:
-            yield pending.popleft()[0]
+            walked = pending.popleft()[0]
+            yield walked
+            held.settle(walked)
 
     return commits(), values
+
+
+class _Held:
+    """Which blobs some path holds as history is walked; the state of a blob no path holds is let go.
+
+    Memory then follows the number of configs, not the length of history.  A
+    blob let go too early (a side branch that forked long ago) is read again
+    when asked for (``States.__missing__``): slower, never wrong.
+    """
+
+    def __init__(self, values: dict[str, State]) -> None:
+        self.values = values
+        self.asked: set[str] = set()
+        self.count: collections.Counter[str] = collections.Counter()
+        self.current: dict[str, str] = {}  # path -> the blob it holds now
+
+    def ask(self, blob: str) -> bool:
+        """Is ``blob`` to be read (not read or asked for already)?"""
+        if blob in self.asked:
+            return False
+        self.asked.add(blob)
+        return True
+
+    def settle(self, commit: Commit) -> None:
+        for change in commit.changes:
+            if change.old_path != change.path:
+                self._release(self.current.pop(change.old_path, None))
+            self._release(self.current.pop(change.path, None))
+            if not is_null(change.new_blob):
+                self.current[change.path] = change.new_blob
+                self.count[change.new_blob] += 1
+
+    def _release(self, blob: str | None) -> None:
+        if blob is None:
+            return
+        self.count[blob] -= 1
+        if self.count[blob] <= 0:
+            del self.count[blob]
+            self.values.pop(blob, None)
+            self.asked.discard(blob)
 
 
 def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:
