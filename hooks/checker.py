@@ -28,7 +28,7 @@ CHECKS: tuple[Check, ...] = (
     model_card.check, weights.check, serving.check, fit.check,
 )
 # A file another tool wrote (mlx-lm, JAX tunix, ...): said once, and its base model checked.
-OTHER_TOOL_CHECKS: tuple[Check, ...] = (tool.check, base_model.check)
+OTHER_TOOL_CHECKS: tuple[Check, ...] = (tool.check, base_model.check, locked.check)
 
 
 class Selection:

@@ -170,3 +170,22 @@ def test_the_lock_hook_trigger(framework: Path) -> None:
     result = subprocess.run(['git', 'commit', '-q', '-m', 'lock only'], cwd=framework, capture_output=True, text=True)
     assert result.returncode != 0
     assert 'AG304' in result.stdout + result.stderr
+
+
+def test_a_config_another_tool_wrote_is_locked_under_its_own_key(repo: Path, run) -> None:
+    """mlx-lm keeps its base model under "model": the lock holds it, and --fix restores it there."""
+    mlx = (Path(__file__).parent / 'resources' / 'formats' / 'mlx-lm.json').read_text()
+    (repo / 'mlx').mkdir()
+    path = repo / 'mlx' / 'adapter_config.json'
+    path.write_text(mlx)
+    write_config(repo / 'a')
+    assert run('lock').code == 0
+    git('add', '-A')
+    commit('adapters and their lock')
+    original = json.loads(mlx)['model']
+    path.write_text(mlx.replace(json.dumps(original), '"mlx-community/Other-Model-4bit"'))
+    result = run('mlx', '--format', 'json', '--no-history')
+    (finding,) = [f for f in result.findings if f['code'] == 'AG304']
+    assert finding['message'].startswith(f"model 'mlx-community/Other-Model-4bit' differs from adapter-guard.lock ({original!r})")
+    assert run('--fix', 'mlx', '--no-history').code == 1
+    assert path.read_text() == mlx

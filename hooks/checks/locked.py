@@ -30,18 +30,19 @@ def check(document: Document, context: Context) -> Iterator[Finding]:
         yield Finding(
             document.path, 'AG305',
             f'{context.relpath} has no entry in {LOCK_FILE}: run `adapter-guard lock` and commit the lock with it',
-            (KEY,), 'key',
+            (document.format.base_key or KEY,), 'key',
         )
         return
     current = Entry.of(base_model_of(document.data))
+    key = document.format.base_key or KEY
     restorable = acceptable(entry.base, context.rules, os.path.abspath(document.path), context.root)
     update = f'or, if the change is meant, `adapter-guard lock --update {context.relpath}`'
     if current.base != entry.base:
         remedy = f'{fix_command()} restores it, {update}' if restorable else f'set it back, {update}'
         yield Finding(
             document.path, 'AG304',
-            f'base_model_name_or_path {current.base!r} differs from {LOCK_FILE} ({entry.base!r}); {remedy}',
-            (KEY,), previous=entry.base or None, fixable=restorable,
+            f'{key} {current.base!r} differs from {LOCK_FILE} ({entry.base!r}); {remedy}',
+            (key,), previous=entry.base or None, fixable=restorable,
         )
     if current.revision != entry.revision:
         where = ('revision',) if 'revision' in document.data else ()
