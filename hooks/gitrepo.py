@@ -18,9 +18,9 @@ import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import Generic
 from typing import IO
 from typing import NamedTuple
-from typing import Generic
 from typing import TypeVar
 
 from adapter_guard import gitlog

@@ -111,7 +111,8 @@ def assess(step: Step, target: Target, judge: Judge, trailers: tuple[str, ...]) 
 
 def _acknowledged(step: Step, rewrite: rewrites.Rewrite, judge: Judge, trailers: tuple[str, ...]) -> str | None:
     """'trailer', 'policy' or 'lock': how an intended change was made explicit, if it was."""
-    assert step.old is not None and step.new is not None
+    assert step.old is not None
+    assert step.new is not None
     how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts)
     if how is None and step.commit.sha in judge.locks and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new):
         how = 'lock'
@@ -124,12 +125,13 @@ _SHALLOW_REMEDY = '; fetch the full history (fetch-depth: 0), or set history-sin
 def _finding(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite,
              trailers: tuple[str, ...], new_ok: bool) -> Finding:
     old, new = step.old, step.new
-    assert old is not None and new is not None
+    assert old is not None
+    assert new is not None
     line, column = target.document.locate((rewrite.key,), 'key') if target.document else (1, 1)
     message = rewrite.message
     if step.kind == 're-added':
-        message = f're-added with {rewrite.key} {show(getattr(new, _FIELD[rewrite.key]))}: ' \
-                  f'before it was deleted it held {show(getattr(old, _FIELD[rewrite.key]))}'
+        message = (f're-added with {rewrite.key} {show(getattr(new, _FIELD[rewrite.key]))}: '
+                   f'before it was deleted it held {show(getattr(old, _FIELD[rewrite.key]))}')
     if step.skipped:
         message += f' (the versions in commit {", ".join(c[:12] for c in step.skipped)} could not be read)'
     commit = step.commit.sha or None

@@ -104,7 +104,7 @@ def _ask_hub(repo_id: str, revision: str | None) -> HubAnswer:
         return HubAnswer(repo_id=repo_id, gated='manual', no_access=True)
     except errors.RepositoryNotFoundError:  # also a private repository the token may not see
         return HubAnswer(found=False)
-    except Exception as e:  # the network's and the HTTP client's errors differ across huggingface_hub versions
+    except Exception as e:  # noqa: BLE001 the network's and the HTTP client's errors differ across huggingface_hub versions
         raise _unreachable(e)
     gated = info.gated if isinstance(info.gated, str) else ''
     config, no_access = _download_config(hub, repo_id, revision)
@@ -123,7 +123,7 @@ def _download_config(hub: Any, repo_id: str, revision: str | None) -> tuple[str 
         raise _unreachable(e)
     except (errors.EntryNotFoundError, errors.RepositoryNotFoundError, errors.RevisionNotFoundError):
         return None, False  # not a transformers model (or it changed since model_info)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 as above
         raise _unreachable(e)
     return str(path), False
 

@@ -21,7 +21,6 @@ from adapter_guard.errors import UsageError
 from adapter_guard.rewrites import ABSENT
 from adapter_guard.rewrites import BaseModel
 
-
 LOCK_FILE = 'adapter-guard.lock'
 VERSION = 1
 HEADER = f'''\

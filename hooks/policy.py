@@ -23,7 +23,6 @@ from adapter_guard.rewrites import Accept
 from adapter_guard.rules import RULES
 from adapter_guard.rules import unknown_selector
 
-
 POLICY_FILE = '.adapter-guard.toml'
 PYPROJECT = 'pyproject.toml'
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate hooks/legacy_models.tsv: the Hub's model ids without a namespace.
 
 The Hub no longer creates repositories without a namespace; the ones that

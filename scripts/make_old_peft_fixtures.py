@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Make real adapter_config.json files with older PEFT releases (test data).
 
 For each PEFT version this script creates a throwaway virtual environment,
@@ -341,9 +340,9 @@ def render_readme(manifest: dict[str, object]) -> str:
         '`lora-layers` (`layers_to_transform`, `layers_pattern`, `rank_pattern`, `alpha_pattern`,',
         '`use_rslora`, no `task_type`) are LoRA with non-default values.  The recipes (tiny ranks,',
         '`target_modules=["q_proj", "v_proj"]` for most adapter methods, 4 virtual tokens for the',
-        'prompt methods) are in the script; a keyword that a release\'s config class does not have',
+        "prompt methods) are in the script; a keyword that a release's config class does not have",
         'is left out for that release (`dropped_keywords` in `manifest.json`).  AdaLoRA uses',
-        '`lora_dropout=0.05`: PEFT 0.4\'s AdaLoRA fails with 0.0 (`TypeError: ... lora_dropout_layer',
+        "`lora_dropout=0.05`: PEFT 0.4's AdaLoRA fails with 0.0 (`TypeError: ... lora_dropout_layer",
         'is not a Module subclass`).  Everything else each venv held is in `pip_freeze` in `manifest.json`',
         '(numpy, huggingface_hub, tokenizers, safetensors: the newest pip chose that install).',
         '',
@@ -357,7 +356,7 @@ def render_readme(manifest: dict[str, object]) -> str:
         lines.append(
             f'| {version} | {info["transformers"]} | {info["accelerate"]} | {info["torch"]} '
             f'| {info["python"]} | {info["date"]} | {info["install_seconds"]} | {info["seconds"]} '
-            f'| {", ".join(kept)} |'
+            f'| {", ".join(kept)} |',
         )
     lines += ['', 'Why those transformers/accelerate releases:', '']
     for version, info in sorted(versions.items(), key=lambda item: _key(item[0])):
@@ -406,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = out / 'manifest.json'
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {'versions': {}}
     manifest['base_model_path'] = str(work / 'tiny-llama')
-    shown = [a for a in (argv if argv is not None else sys.argv[1:])]
+    shown = list(argv if argv is not None else sys.argv[1:])
     manifest['command'] = ' '.join(['python scripts/make_old_peft_fixtures.py', *shown])
 
     failed = []

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.util import framework_commit as _framework_commit
-from tests.util import local_hooks_config as _local_config
-from tests.util import pre_commit_cmd
 from tests.util import commit
+from tests.util import framework_commit as _framework_commit
 from tests.util import git
 from tests.util import install_git_hooks
+from tests.util import local_hooks_config as _local_config
 from tests.util import lora_weights
+from tests.util import pre_commit_cmd
 from tests.util import safetensors_bytes
 from tests.util import try_commit
 from tests.util import write_config
@@ -240,7 +240,8 @@ def test_6_staged_local_path_with_the_disk_restored(hooked: Path) -> None:
     write_config(hooked / 'a')  # the working tree is fine again; the index is not
     result = try_commit(hooked, '-m', 'commit the index')
     assert result.returncode != 0
-    assert 'AG202' in out(result) and 'AG301' in out(result)
+    assert 'AG202' in out(result)
+    assert 'AG301' in out(result)
 
 
 # -- 7. the policy travels with the content it judges ----------------------------------------
@@ -283,7 +284,8 @@ def test_8_a_commit_of_only_the_model_card(framework: Path) -> None:
     git('add', '-A')
     result = _framework_commit(framework, '-m', 'card only')
     assert result.returncode != 0
-    assert 'a/README.md:2' in result.stdout and 'AG401' in result.stdout
+    assert 'a/README.md:2' in result.stdout
+    assert 'AG401' in result.stdout
 
 
 def test_8_a_commit_of_only_the_weights(framework: Path) -> None:

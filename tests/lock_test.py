@@ -11,8 +11,8 @@ from adapter_guard import lock
 from adapter_guard.lock import Entry
 from tests.util import commit
 from tests.util import git
-from tests.util import pre_commit_cmd
 from tests.util import install_git_hooks
+from tests.util import pre_commit_cmd
 from tests.util import try_commit
 from tests.util import write_config
 

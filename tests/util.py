@@ -71,7 +71,7 @@ def use_hooks(repo: Path, hook_repo: Path) -> None:
     rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
     (repo / '.pre-commit-config.yaml').write_text(
         f'repos:\n-   repo: {hook_repo}\n    rev: {rev}\n    hooks:\n'
-        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n'
+        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n',
     )
     git('add', '.pre-commit-config.yaml', cwd=repo)
     commit('use the hooks', cwd=repo)

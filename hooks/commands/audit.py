@@ -52,7 +52,7 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None,
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
     locks: dict[str, tuple[str, str]] = {}
-    steps, walker = history.walk(repo, revisions, since=date, locks=locks)
+    steps, _walker = history.walk(repo, revisions, since=date, locks=locks)
     by_line: dict[int, list[Step]] = collections.defaultdict(list)
     for step in steps:
         if step.kind != 'changed' or step.old != step.new:  # an edit that leaves the base model alone is no event
