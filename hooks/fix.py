@@ -131,7 +131,8 @@ def write_atomically(path: str, data: bytes) -> None:
     import tempfile  # only --fix and init write files
 
     try:
-        fd, temporary = tempfile.mkstemp(dir=_scratch_dir(directory, folder.st_dev), prefix='adapter-guard-', suffix='.tmp')
+        fd, temporary = tempfile.mkstemp(dir=_scratch_dir(directory, folder.st_dev),
+                                         prefix='adapter-guard-', suffix='.tmp')
     except OSError as e:
         raise WriteError(f'cannot write it: {e.strerror or e}')
     try:

@@ -199,7 +199,8 @@ class Repo:
             return []
 
     def resolve(self, rev: str) -> str | None:
-        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}', env=self.env)
+        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}',
+                             env=self.env)
         return out.strip() if status == 0 else None
 
     def parents(self, sha: str) -> list[str]:

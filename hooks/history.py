@@ -114,7 +114,8 @@ def _acknowledged(step: Step, rewrite: rewrites.Rewrite, judge: Judge, trailers:
     assert step.old is not None
     assert step.new is not None
     how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts)
-    if how is None and step.commit.sha in judge.locks and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new):
+    if (how is None and step.commit.sha in judge.locks
+            and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new)):
         how = 'lock'
     return how
 
@@ -254,7 +255,10 @@ def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:
 
 
 def _configs_and_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit | None:
-    """The commit with only its adapter-config changes (None if it has none); its change of the lock goes to ``locks``."""
+    """The commit with only its adapter-config changes (None if it has none).
+
+    Its change of the lock goes to ``locks``.
+    """
     configs = []
     for change in commit.changes:
         if change.path == LOCK_FILE and locks is not None:
@@ -263,7 +267,8 @@ def _configs_and_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) 
         if config and was_config:
             configs.append(change)
         elif config:  # moved here from a file that is no config: an addition
-            configs.append(change._replace(status='A', old_path=change.path, old_blobs=('0' * 40,), old_modes=('000000',)))
+            configs.append(change._replace(status='A', old_path=change.path,
+                                           old_blobs=('0' * 40,), old_modes=('000000',)))
         elif was_config:  # moved to a file that is no config: a deletion
             configs.append(change._replace(status='D', path=change.old_path, new_blob='0' * 40, new_mode='000000'))
     if not configs:
@@ -294,7 +299,10 @@ def lock_or_none(blob: Blob) -> Lock | None:
 def walk(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
          known: dict[tuple[str, str], Known] | None = None, locks: dict[str, tuple[str, str]] | None = None,
          new_adapters: bool = True) -> tuple[Iterator[Step], Walk]:
-    """Every step of the history; without ``new_adapters`` a new adapter's first step has no value (judging needs none)."""
+    """Every step of the history.
+
+    Without ``new_adapters`` a new adapter's first step has no value (judging needs none).
+    """
     commits, values = read_history(repo, revisions, since=since, paths=paths, locks=locks, new_adapters=new_adapters)
     walker = Walk(values, known=known, edge=repo.shallow_commits(), new_adapters=new_adapters)
     return walker.steps(commits), walker
@@ -332,7 +340,8 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
             continue
         old = olds[target.relpath]
         entries = [tree.get(old) for tree in trees]
-        if all(e is not None and (e.mode, e.blob) == (content.mode, content.blob) for e in entries) and old == target.relpath:
+        if old == target.relpath and all(e is not None and (e.mode, e.blob) == (content.mode, content.blob)
+                                         for e in entries):
             unchanged.append(target)
             continue
         status = 'R' if old != target.relpath else ('A' if entries[0] is None else 'M')
@@ -357,8 +366,9 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
     if needs and repo.shallow:
         for change in changes:
             if change.old_path in needs:
-                findings.append(missing(by_path[change.path], f'this shallow clone cannot tell what {change.old_path} held '
-                                                              f'before it was deleted or unreadable{_SHALLOW_REMEDY}'))
+                findings.append(missing(by_path[change.path],
+                                        f'this shallow clone cannot tell what {change.old_path} held '
+                                        f'before it was deleted or unreadable{_SHALLOW_REMEDY}'))
         changes = [c for c in changes if c.old_path not in needs]
     walker = Walk(values, known=_seed(repo, parents, needs) if needs and not repo.shallow else None)
     virtual = Commit('', tuple(parents), '', '', trailers, tuple(changes))
@@ -396,7 +406,8 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
     if needs and repo.shallow:
         findings += [missing(by_path[p], f'this shallow clone cannot tell what {p} held before this range'
                              + _SHALLOW_REMEDY) for p in sorted(needs) if p in by_path]
-        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs)) for c in commits_list]
+        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs))
+                        for c in commits_list]
     known = _seed(repo, before, needs) if needs and not repo.shallow else None
     walker = Walk(values, known=known, edge=repo.shallow_commits())
     return findings + _judge_lines(repo, walker, walker.steps(commits_list), by_path, judge, locks)
@@ -449,7 +460,8 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
     if sha is None:
         if incomplete:
             return ['HEAD'], None, f'{incomplete}: history-since {since} is not in it'
-        raise PolicyError(policy.source, 'history-since', f'{since!r} is not a commit or date (YYYY-MM-DD) in this repository')
+        raise PolicyError(policy.source, 'history-since',
+                          f'{since!r} is not a commit or date (YYYY-MM-DD) in this repository')
     if incomplete and repo.is_ancestor(sha, 'HEAD'):
         incomplete = None  # every commit after history-since is here
     return [f'{sha}..HEAD'], None, incomplete
@@ -479,7 +491,8 @@ def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     return out
 
 
-def _whole_history(repo: Repo, revisions: list[str], since: str | None, judge: Judge) -> dict[str, list[dict[str, Any]]]:
+def _whole_history(repo: Repo, revisions: list[str], since: str | None,
+                   judge: Judge) -> dict[str, list[dict[str, Any]]]:
     """relpath -> its history findings (as JSON values, without path and position), for every config at HEAD."""
     locks: dict[str, tuple[str, str]] = {}
     steps, walker = walk(repo, revisions, since=since, locks=locks, new_adapters=False)

@@ -57,7 +57,8 @@ class HubAnswer(NamedTuple):
 
 def enabled() -> bool:
     """False, with one note on stderr per run, when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set."""
-    offline = any(os.environ.get(v, '').upper() in ('1', 'ON', 'YES', 'TRUE') for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'))
+    offline = any(os.environ.get(v, '').upper() in ('1', 'ON', 'YES', 'TRUE')
+                  for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'))
     if offline:
         _note_offline()
     return not offline
@@ -155,8 +156,8 @@ _REASONS = (
 
 def _unreachable(error: Exception) -> HubUnreachable:
     text = f'{type(error).__name__}: {error}'.lower()
-    reason = next((r or f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)' for key, r in _REASONS if key in text),
-                  None)
+    reason = next((r or f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)'
+                   for key, r in _REASONS if key in text), None)
     if reason is None:
         lines = str(error).strip().splitlines()
         reason = lines[0][:200] if lines else type(error).__name__

@@ -47,7 +47,10 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ('AG4', 'Beside the config, PEFT version', ''),
     ('AG5', 'Security', ''),
     ('AG6', 'Serving profile', ''),
-    ('AG7', 'Fit to the base model', "The base model's `config.json` comes from the local Hugging Face cache, or the Hub with `--online` (see [Does the adapter fit its base model?](#does-the-adapter-fit-its-base-model)); AG705-AG708 need `--online`."),
+    ('AG7', 'Fit to the base model',
+     ("The base model's `config.json` comes from the local Hugging Face cache, or the Hub with `--online` "
+      '(see [Does the adapter fit its base model?](#does-the-adapter-fit-its-base-model)); '
+      'AG705-AG708 need `--online`.')),
 )
 
 _TRAILER = '`Base-Model-Change:`'

@@ -58,7 +58,8 @@ def download(version: str, cache_dir: Path) -> Path:
     if not wheel.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, '-m', 'pip', 'download', f'transformers=={version}', '--no-deps', '-q', '-d', str(cache_dir)],
+            [sys.executable, '-m', 'pip', 'download', f'transformers=={version}', '--no-deps', '-q',
+             '-d', str(cache_dir)],
             check=True,
         )
     return wheel

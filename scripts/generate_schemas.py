@@ -845,7 +845,8 @@ def _peft_type_key(node: ast.expr, peft_types: list[str]) -> str | None:
 def find_config_mapping(vs: VersionSources, peft_types: list[str]) -> dict[str, ClassRef]:
     """peft_type -> config class, from PEFT_TYPE_TO_CONFIG_MAPPING literals and register_peft_method calls."""
     out: dict[str, ClassRef] = {}
-    mods = {m.name: m for key in ('PEFT_TYPE_TO_CONFIG_MAPPING', 'register_peft_method') for m in vs.modules_containing(key)}
+    mods = {m.name: m for key in ('PEFT_TYPE_TO_CONFIG_MAPPING', 'register_peft_method')
+            for m in vs.modules_containing(key)}
     for mod in mods.values():
         for node in ast.walk(mod.tree):
             value = None
@@ -1300,7 +1301,8 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + '\n'
 
 
-def write_outputs(out_dir: Path, versions: list[str], task_since: dict[str, str], methods: dict[str, MergedMethod]) -> list[Path]:
+def write_outputs(out_dir: Path, versions: list[str], task_since: dict[str, str],
+                  methods: dict[str, MergedMethod]) -> list[Path]:
     """Write schemas/peft/*.schema.json, schemas/peft/index.json and schemas/adapter_config.schema.json."""
     peft_dir = out_dir / 'peft'
     peft_dir.mkdir(parents=True, exist_ok=True)
@@ -1347,7 +1349,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--versions', help='comma-separated peft versions (default: every release on PyPI >= 0.1.0)')
     ap.add_argument('--out', type=Path, default=DEFAULT_OUT, help=f'output directory (default: {DEFAULT_OUT})')
-    ap.add_argument('--cache-dir', type=Path, default=DEFAULT_CACHE_DIR, help=f'wheel cache (default: {DEFAULT_CACHE_DIR})')
+    ap.add_argument('--cache-dir', type=Path, default=DEFAULT_CACHE_DIR,
+                    help=f'wheel cache (default: {DEFAULT_CACHE_DIR})')
     ap.add_argument('-v', '--verbose', action='store_true', help='print annotation changes across releases')
     args = ap.parse_args(argv)
 

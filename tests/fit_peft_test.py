@@ -56,7 +56,8 @@ FAMILIES = {
     't5': Family('T5ForConditionalGeneration', dict(d_model=16, d_kv=8, d_ff=32, num_layers=2, num_heads=2,
                                                     vocab_size=64), dict(d_model=32), 'SEQ_2_SEQ_LM', ['q', 'v']),
     'bert': Family('BertForSequenceClassification', dict(hidden_size=16, intermediate_size=32, num_hidden_layers=2,
-                                                         num_attention_heads=2, vocab_size=64, max_position_embeddings=32),
+                                                         num_attention_heads=2, vocab_size=64,
+                                                         max_position_embeddings=32),
                    dict(hidden_size=32), 'SEQ_CLS', ['query', 'value']),
 }
 

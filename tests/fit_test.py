@@ -71,7 +71,8 @@ def fit_findings(run: Any, *args: Any) -> list[dict[str, Any]]:
 
 
 def lora_pair(module: str, inputs: int, outputs: int, r: int = 8) -> dict[str, list[int]]:
-    return {f'base_model.model.{module}.lora_A.weight': [r, inputs], f'base_model.model.{module}.lora_B.weight': [outputs, r]}
+    return {f'base_model.model.{module}.lora_A.weight': [r, inputs],
+            f'base_model.model.{module}.lora_B.weight': [outputs, r]}
 
 
 GPT2_C_ATTN = {
@@ -193,7 +194,8 @@ def test_fewer_layers_than_the_base_only_when_peft_would_cover_all(
 
 @pytest.mark.parametrize(('policy', 'named'), (
     pytest.param('', "the weights fit 'acme/small' and 'acme/small-copy';", id='no-policy'),
-    pytest.param('allow = ["acme/wide", "acme/small-copy"]\n', "the weights fit 'acme/small-copy';", id='allowed-first'),
+    pytest.param('allow = ["acme/wide", "acme/small-copy"]\n', "the weights fit 'acme/small-copy';",
+                 id='allowed-first'),
     pytest.param('allow = ["acme/wide"]\n', "the weights fit 'acme/small' and 'acme/small-copy' (which the policy "
                  'does not allow)', id='none-allowed'),
     pytest.param('deny = ["acme/small"]\n', "the weights fit 'acme/small-copy';", id='denied-never-named'),
@@ -214,7 +216,8 @@ def test_only_models_of_the_same_family_are_named(run: Any, tmp_path: Path) -> N
 
 
 def test_only_the_vocabulary_differs(run: Any, tmp_path: Path) -> None:
-    resized = {**QV, 'base_model.model.model.embed_tokens.weight': [72, 16], 'base_model.model.lm_head.weight': [72, 16]}
+    resized = {**QV, 'base_model.model.model.embed_tokens.weight': [72, 16],
+               'base_model.model.lm_head.weight': [72, 16]}
     config = adapter(tmp_path / 'adapter', resized, base_model_name_or_path='acme/small',
                      modules_to_save=['embed_tokens', 'lm_head'])
     result = run('check', '--no-history', '--format', 'json', config)
@@ -289,7 +292,8 @@ HOSTILE: dict[str, bytes] = {
 
 
 @pytest.mark.parametrize('content', HOSTILE.values(), ids=HOSTILE.keys())
-def test_a_hostile_cached_config_is_never_a_crash(content: bytes, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hostile_cached_config_is_never_a_crash(content: bytes, run: Any, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     populate_cache(tmp_path / 'cache', {'acme/evil': LLAMA})
     snapshot = next((tmp_path / 'cache' / 'models--acme--evil' / 'snapshots').iterdir()) / 'config.json'
     Path(os.path.realpath(snapshot)).write_bytes(content)  # the blob huggingface_hub links to

@@ -224,7 +224,8 @@ def test_5_touched_file_in_a_shallow_clone(repo: Path, tmp_path: Path, run, monk
     assert 'AG303' in run('a', '--format', 'json').codes
 
 
-def test_5_copied_clone_keeps_its_history_checked(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_5_copied_clone_keeps_its_history_checked(repo: Path, tmp_path: Path, run,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     clone = _silently_moved_clone(repo, tmp_path)
     copy = tmp_path / 'copy'
     shutil.copytree(clone, copy, symlinks=True)  # cp -a: new inodes, the index's stat data is stale
@@ -289,7 +290,8 @@ def test_8_a_commit_of_only_the_model_card(framework: Path) -> None:
 
 
 def test_8_a_commit_of_only_the_weights(framework: Path) -> None:
-    (framework / 'a' / 'adapter_model.safetensors').write_bytes(safetensors_bytes(lora_weights(['q_proj', 'v_proj'], r=16)))
+    weights = safetensors_bytes(lora_weights(['q_proj', 'v_proj'], r=16))
+    (framework / 'a' / 'adapter_model.safetensors').write_bytes(weights)
     git('add', '-A')
     result = _framework_commit(framework, '-m', 'weights only')
     assert result.returncode != 0
@@ -358,7 +360,8 @@ def test_9_commit_msg_hook_not_installed(repo: Path) -> None:
     pytest.param(f'move\n\n# ------------------------ >8 ------------------------\nBase-Model-Change: {OTHER}\n',
                  'scissors', id='after the scissors line'),
 ))
-def test_10_what_is_not_a_trailer_at_commit_time_is_not_one_later(hooked: Path, run, message: str, cleanup: str) -> None:
+def test_10_what_is_not_a_trailer_at_commit_time_is_not_one_later(hooked: Path, run, message: str,
+                                                                   cleanup: str) -> None:
     write_config(hooked / 'a', base_model_name_or_path=OTHER)
     git('add', '-A')
     (hooked.parent / 'message').write_text(message)
@@ -399,7 +402,8 @@ def test_11_merging_an_acknowledged_change(hooked: Path, run, how: str) -> None:
 
 # -- 12. the edge of a shallow clone is never a root ----------------------------------------------------
 
-def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path, run,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     write_config(repo / 'a')
     git('add', '.')
     commit('root')
@@ -439,7 +443,8 @@ def test_13_pushing_a_new_branch_to_an_empty_remote(framework: Path, tmp_path: P
 
 # -- 14. a history-since date never completes a shallow clone ------------------------------------------------
 
-def test_14_history_since_date_in_a_shallow_clone(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_14_history_since_date_in_a_shallow_clone(repo: Path, tmp_path: Path, run,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     clone = _silently_moved_clone(repo, tmp_path, '--depth', '1')
     monkeypatch.chdir(clone)
     (clone / '.adapter-guard.toml').write_text('history-since = "2020-01-01"\n')

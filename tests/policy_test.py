@@ -102,7 +102,8 @@ def test_broken_pyproject_exits_2_naming_file_and_key(run, repo: Path, pyproject
     ('history-since = "2024-13-01"\n', 'history-since', "'2024-13-01' is neither"),
     ('[severity]\nAG999 = "off"\n', 'severity.AG999', 'matches no rule code'),
     ('[severity]\nAG9 = "off"\n', 'severity.AG9', 'matches no rule code'),
-    ('[[overrides]]\npaths = ["x"]\nseverity = {AG999 = "off"}\n', 'overrides[1].severity.AG999', 'matches no rule code'),
+    ('[[overrides]]\npaths = ["x"]\nseverity = {AG999 = "off"}\n', 'overrides[1].severity.AG999',
+     'matches no rule code'),
 ))
 def test_values_the_schema_cannot_check(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = tmp_path / '.adapter-guard.toml'

@@ -75,7 +75,8 @@ def test_files_pattern(path: str, matches: bool) -> None:
 
 def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path), str(REPO)],
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path),
+         str(REPO)],
         check=True, capture_output=True, env={**os.environ, 'PIP_NO_INDEX': '1'},
     )
     (wheel,) = tmp_path.glob('adapter_guard-*.whl')

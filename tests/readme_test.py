@@ -16,7 +16,8 @@ README = (REPO / 'README.md').read_text()
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location('generate_readme_rules', REPO / 'scripts' / 'generate_readme_rules.py')
+    spec = importlib.util.spec_from_file_location('generate_readme_rules',
+                                                  REPO / 'scripts' / 'generate_readme_rules.py')
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

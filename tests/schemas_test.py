@@ -406,8 +406,9 @@ def test_union_schemas_across_versions() -> None:
 
 def test_refine_over_time() -> None:
     # a bare list takes the element type another release spells out
-    assert gen.refine_over_time([{'type': ['array', 'null']}, {'type': ['string', 'array'], 'items': {'type': 'string'}}])[0] == {
-        'type': ['array', 'null'], 'items': {'type': 'string'}}
+    refined = gen.refine_over_time([{'type': ['array', 'null']},
+                                    {'type': ['string', 'array'], 'items': {'type': 'string'}}])
+    assert refined[0] == {'type': ['array', 'null'], 'items': {'type': 'string'}}
     # str narrowed to a Literal later -> the Literal's values
     assert gen.refine_over_time([{'type': 'string'}, {'enum': ['none', 'all']}, {'enum': ['none', 'all', 'x']}])[0] == {
         'enum': ['none', 'all', 'x']}
@@ -480,7 +481,8 @@ FAKE_SOURCES = {
         "    inference_mode: bool = False\n"
         "@dataclass\nclass PromptLearningConfig(PeftConfig):\n    num_virtual_tokens: int = None\n"
     ),
-    'peft/tuners/__init__.py': 'from .lora import LoraConfig\nfrom .foo import FooConfig\nfrom .prompt import PromptConfig\n',
+    'peft/tuners/__init__.py': ('from .lora import LoraConfig\nfrom .foo import FooConfig\n'
+                                'from .prompt import PromptConfig\n'),
     'peft/tuners/lora/__init__.py': 'from .config import LoraConfig, LoftQConfig\n',
     'peft/tuners/lora/config.py': (
         "from dataclasses import dataclass, field\nfrom typing import ClassVar, Literal, Optional, Union\n"

@@ -159,7 +159,8 @@ def local_hooks_config(repo: Path) -> None:
 
     import pre_commit
 
-    version = tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__') else (4, 4)
+    version = (tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__')
+               else (4, 4))
     language = 'unsupported' if version >= (4, 4) else 'system'
     lines = ['repos:', '-   repo: local', '    hooks:']
     for hook in manifest():

@@ -27,7 +27,8 @@ BLOB = {A: '1' * 40, B: '2' * 40, C: '3' * 40, 'bad': 'e' * 40, 'link': 'f' * 40
 MODE = {'link': '120000', None: '000000'}
 
 
-def change(status: str, path: str, old: object, new: object, old_path: str | None = None, similarity: int = 100) -> Change:
+def change(status: str, path: str, old: object, new: object, old_path: str | None = None,
+           similarity: int = 100) -> Change:
     return Change(status, path, old_path or path, (BLOB[old],), BLOB[new], similarity,
                   (MODE.get(old, '100644'),), MODE.get(new, '100644'))
 
@@ -36,7 +37,8 @@ def commit(sha: str, *changes: Change, parents: int = 1, trailers: tuple[str, ..
     return Commit(sha * 40, ('p',) * parents, '2026-01-01', 'author', trailers, changes)
 
 
-def steps(*commits: Commit, edge: frozenset[str] = frozenset(), known=None) -> list[tuple[str, str, object, object, tuple[str, ...], int]]:
+def steps(*commits: Commit, edge: frozenset[str] = frozenset(),
+          known=None) -> list[tuple[str, str, object, object, tuple[str, ...], int]]:
     walk = Walk(VALUES, edge=edge, known=known)
     return [(s.kind, s.path, s.old, s.new, tuple(c[:1] for c in s.skipped), s.line) for s in walk.steps(commits)]
 
@@ -51,7 +53,8 @@ Q = 'b/adapter_config.json'
         [('added', P, None, A, (), 0), ('changed', P, A, B, (), 0)],
         id='a change'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('M', P, A, 'bad')), commit('3', change('M', P, 'bad', B))],
+        [commit('1', change('A', P, None, A)), commit('2', change('M', P, A, 'bad')),
+         commit('3', change('M', P, 'bad', B))],
         [('added', P, None, A, (), 0), ('unreadable', P, A, None, (), 0), ('changed', P, A, B, ('2',), 0)],
         id='unreadable in between: compared with the last readable value'),
     pytest.param(
@@ -61,11 +64,13 @@ Q = 'b/adapter_config.json'
          ('changed', P, A, B, ('2', '3'), 0)],
         id='a symlink (its text parses as A: the mode decides), then invalid JSON'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)), commit('3', change('A', P, None, B))],
+        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)),
+         commit('3', change('A', P, None, B))],
         [('added', P, None, A, (), 0), ('deleted', P, A, None, (), 0), ('re-added', P, A, B, (), 0)],
         id='deleted, then added again with another base'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)), commit('3', change('A', P, None, A))],
+        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)),
+         commit('3', change('A', P, None, A))],
         [('added', P, None, A, (), 0), ('deleted', P, A, None, (), 0), ('re-added', P, A, A, (), 0)],
         id='deleted, then added again with the same base'),
     pytest.param(
@@ -75,9 +80,11 @@ Q = 'b/adapter_config.json'
         id='moved away, then a new config at the old path'),
     pytest.param(
         [commit('1', change('A', 'x/one/adapter_config.json', None, A)),
-         commit('2', change('R', 'y/two/adapter_config.json', A, B, old_path='x/one/adapter_config.json', similarity=70))],
+         commit('2', change('R', 'y/two/adapter_config.json', A, B, old_path='x/one/adapter_config.json',
+                            similarity=70))],
         [('added', 'x/one/adapter_config.json', None, A, (), 0),
-         ('deleted', 'x/one/adapter_config.json', A, None, (), 0), ('added', 'y/two/adapter_config.json', None, B, (), 1)],
+         ('deleted', 'x/one/adapter_config.json', A, None, (), 0),
+         ('added', 'y/two/adapter_config.json', None, B, (), 1)],
         id='an unconvincing rename is a delete and an add'),
 ))
 def test_steps(commits: list[Commit], expected: list[tuple[object, ...]]) -> None:

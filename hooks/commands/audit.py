@@ -38,7 +38,8 @@ HISTORY_ONLY = 'the audit judges history only; `adapter-guard check` judges the 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('paths', nargs='*', metavar='PATH', help='only adapters under these paths')
-    parser.add_argument('--since', metavar='REV', help='only changes after this commit or date (default: history-since)')
+    parser.add_argument('--since', metavar='REV',
+                        help='only changes after this commit or date (default: history-since)')
     parser.add_argument('--all', action='store_true', dest='all_refs', help='every branch and tag, not only HEAD')
 
 
@@ -133,7 +134,8 @@ def run(options: Options) -> int:
     return exit_code(findings)
 
 
-def _text(report: list[Timeline], findings: list[Finding], reporter: Callable[[list[Finding], int, TextIO], None]) -> None:
+def _text(report: list[Timeline], findings: list[Finding],
+          reporter: Callable[[list[Finding], int, TextIO], None]) -> None:
     out = sys.stdout
     for path, rows in report:
         out.write(f'{path}\n')
