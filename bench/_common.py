@@ -12,6 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,7 +158,7 @@ def run_once(commands: Sequence[list[str]], cwd: str, expect: int | None = 0) ->
     return time.perf_counter() - start
 
 
-def alternate(tools: dict[str, tuple[Sequence[list[str]], int | None]], rounds: int,
+def alternate(tools: Mapping[str, tuple[Sequence[list[str]], int | None]], rounds: int,
               cwd: str) -> dict[str, list[float]]:
     """Run every tool once per round, rotating which goes first; wall times per tool."""
     times: dict[str, list[float]] = {name: [] for name in tools}

@@ -11,6 +11,7 @@ ignores GIT_INDEX_FILE.)
 from __future__ import annotations
 
 import collections
+import io
 import os
 import re
 import subprocess
@@ -341,7 +342,7 @@ class Repo:
         with tempfile.TemporaryFile() as errors:
             process = spawn(self.root, args, stderr=errors, env=self.env)
             with process:
-                assert process.stdout is not None
+                assert isinstance(process.stdout, io.BufferedReader)  # a pipe with the default buffering
                 yield from gitlog.parse_log(gitlog.read_fields(process.stdout))
             if process.returncode:
                 errors.seek(0)

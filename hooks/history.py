@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
+from typing import Protocol
 
 from adapter_guard import hookenv
 from adapter_guard import lock
@@ -63,13 +64,19 @@ class Target(NamedTuple):
     refusal: str | None = None  # why --fix cannot write the file (read-only, a link...), if it cannot
 
 
+class YesNo(Protocol):
+    """A yes or no that may be worked out only when it is asked for (``bool(...)``)."""
+
+    def __bool__(self) -> bool: ...
+
+
 class Judge(NamedTuple):
     """What a judgment of history needs beyond the steps: the policy and how to word it."""
 
     policy: Policy
     root: str
     label: str = ''              # where the checked content is: 'staged', 'at <rev>', '' (working tree)
-    trailer_ready: bool = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
+    trailer_ready: YesNo = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
     # commit sha ('' for the content being checked) -> the lock before and after it, where it changed
     locks: Mapping[str, tuple[Lock | None, Lock | None]] = types.MappingProxyType({})
 
@@ -357,7 +364,8 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
     blobs = sorted({b for change in changes for b in change.old_blobs if not is_null(b)})
     values: dict[str, State] = dict(zip(blobs, repo.read(blobs, blob_state)))
     for change in changes:
-        raw = by_path[change.path].content.raw  # type: ignore[union-attr]
+        content = by_path[change.path].content
+        raw = content.raw if content is not None else None  # never None: targets without content were skipped
         values[change.new_blob] = rewrites.state_of(raw) if isinstance(raw, bytes) else Unreadable('unreadable')
     findings: list[Finding] = []
     walker = Walk(values)

@@ -278,8 +278,6 @@ def _simple_name(node: ast.expr) -> str | None:
 
 def _subscript_args(node: ast.Subscript) -> list[ast.expr]:
     sl = node.slice
-    if isinstance(sl, ast.Index):  # pragma: no cover - Python < 3.9 ASTs
-        sl = sl.value  # type: ignore[attr-defined]
     if isinstance(sl, ast.Tuple):
         return list(sl.elts)
     return [sl]
@@ -609,7 +607,9 @@ class VersionSources:
         return out
 
     def classdef(self, ref: ClassRef) -> ast.ClassDef:
-        return self.module(ref.module).classes[ref.name]
+        module = self.module(ref.module)
+        assert module is not None, ref  # a ClassRef names a class found in a parsed module
+        return module.classes[ref.name]
 
     def lookup(self, module: str, name: str, _seen: set | None = None) -> tuple[str, str, Any] | None:
         """Follow imports: returns ('class', module, name) / ('alias', module, expr) / None."""
@@ -1014,7 +1014,7 @@ def refine_over_time(schemas: list[dict]) -> list[dict]:
     # 2. str narrowed to Literal
     def plain_str(schema: dict) -> bool:
         t = _typed_part(schema)
-        return bool(t) and 'string' in _types_of(t) and not any(_keyword_group(k) == 'string' for k in t)
+        return t is not None and 'string' in _types_of(t) and not any(_keyword_group(k) == 'string' for k in t)
 
     plain = [i for i, sch in enumerate(out) if plain_str(sch)]
     literal_only = [i for i, sch in enumerate(out) if not plain_str(sch) and _string_enum_values(sch)]
@@ -1022,6 +1022,7 @@ def refine_over_time(schemas: list[dict]) -> list[dict]:
         values = _unique(v for sch in out for v in _string_enum_values(sch))
         for i in plain:
             t = _typed_part(out[i])
+            assert t is not None  # plain_str found it
             rest = [x for x in _types_of(t) if x != 'string']
             others = [m for m in out[i].get('anyOf', [out[i]]) if m is not t]
             typed = {k: v for k, v in t.items() if _keyword_group(k) != 'string'}
@@ -1048,6 +1049,7 @@ def merge_field(name: str, per_version: list[tuple[str, FieldInfo]], method_vers
     raw_changed = len({json.dumps(x, sort_keys=True) for x in schemas}) > 1
     schemas = refine_over_time(schemas)
     since, removed, gaps = presence(method_versions, [v for v, _ in per_version])
+    assert since is not None  # the field is in at least one version
     newest = per_version[-1][1]
     description = next((f.help for _, f in reversed(per_version) if f.help), None)
     return MergedField(
@@ -1084,6 +1086,7 @@ def merge_versions(infos: list[VersionInfo]) -> tuple[list[str], dict[str, str],
         per_version = [(i.version, i.methods[peft_type]) for i in infos if peft_type in i.methods]
         mversions = [v for v, _ in per_version]
         since, removed, gaps = presence(versions, mversions)
+        assert since is not None  # the method is in at least one version
         field_names: list[str] = []
         for _, m in per_version:
             for fname in m.fields:

@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from typing import TypedDict
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / 'tests' / 'resources' / 'peft-versions'
@@ -49,7 +51,14 @@ TORCH = '2.13.0'  # the CPU wheel on this machine's disk; any other version pull
 # wheels and imports and runs beside torch 2.13 (seen 2026-11-29); the rest
 # (numpy 2.x, huggingface_hub, tokenizers, ...) is what pip picks, recorded as
 # pip_freeze in manifest.json.
-RELEASES: dict[str, dict[str, object]] = {
+class Release(TypedDict):
+    transformers: str
+    accelerate: str
+    extra: list[str]  # more requirements
+    why: str
+
+
+RELEASES: dict[str, Release] = {
     '0.4.0': {
         'transformers': '4.31.0',
         'accelerate': '0.21.0',
@@ -221,9 +230,9 @@ def log(message: str) -> None:
     print(f'[make_old_peft_fixtures] {message}', flush=True)
 
 
-def run(command: list[str], **kwargs: object) -> None:
+def run(command: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
     log(' '.join('<GENERATE>' if part == GENERATE else part for part in command))
-    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+    subprocess.run(command, check=True, env=env, cwd=cwd)
 
 
 def make_venv(work: Path, version: str, fresh: bool) -> Path:
@@ -235,7 +244,7 @@ def make_venv(work: Path, version: str, fresh: bool) -> Path:
         f'peft=={version}',
         f'transformers=={release["transformers"]}',
         f'accelerate=={release["accelerate"]}',
-        *release['extra'],  # type: ignore[misc]
+        *release['extra'],
     ]
     if fresh and venv.exists():
         shutil.rmtree(venv)
@@ -261,7 +270,7 @@ def freeze(python: Path) -> list[str]:
     return [line for line in listed.splitlines() if line and not line.startswith('#')]
 
 
-def generate(python: Path, work: Path, version: str) -> dict[str, object]:
+def generate(python: Path, work: Path, version: str) -> dict[str, Any]:
     staging = work / f'out-{version}'
     if staging.exists():
         shutil.rmtree(staging)
@@ -284,7 +293,7 @@ def generate(python: Path, work: Path, version: str) -> dict[str, object]:
     return json.loads((staging / 'results.json').read_text())
 
 
-def collect(work: Path, version: str, results: dict[str, object], out: Path) -> None:
+def collect(work: Path, version: str, results: dict[str, Any], out: Path) -> None:
     """Copy the kept files of each method that worked into out/<version>/<method>/."""
     target = out / version
     if target.exists():

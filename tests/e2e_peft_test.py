@@ -116,7 +116,7 @@ def test_seed_reproduction(repo: Path, run: Any, tiny_llama: TinyLlama, offline_
 
     # The adapter as published: trained from the base loaded by its Hub id, so
     # PEFT writes "acme/tiny-llama" in adapter_config.json and in the card.
-    with recorded_warnings([OFFLINE_BASE_LOOKUP]):
+    with recorded_warnings((OFFLINE_BASE_LOOKUP,)):
         first = peft.get_peft_model(tiny_llama.load_from_hub(), lora_config(lora_dropout=0.0))
         perturb_lora(first, seed=1)
         first.save_pretrained(str(adapter))
@@ -288,7 +288,7 @@ def _prepare_xlora(tiny_llama: TinyLlama, tmp_path: Path, monkeypatch: pytest.Mo
     import peft
 
     lora = tmp_path / 'published-lora'
-    with recorded_warnings([OFFLINE_BASE_LOOKUP]):
+    with recorded_warnings((OFFLINE_BASE_LOOKUP,)):
         sub = peft.get_peft_model(
             tiny_llama.load_from_hub(), peft.LoraConfig(target_modules=LINEAR, r=4, task_type='CAUSAL_LM'))
         sub.save_pretrained(str(lora))

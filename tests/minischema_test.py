@@ -91,6 +91,7 @@ def test_agrees_on_mutated_configs(config: dict[str, Any], peft_type: str, edits
 
 def test_policy_schema_agrees() -> None:
     schema = schemas.load('policy.schema.json')
+    policy: dict[str, Any]
     for policy in (
         {}, {'allow': 'x'}, {'allow': [1]}, {'alow': []}, {'severity': {'XX': 'error'}},
         {'severity': {'AG1': 'loud'}}, {'overrides': [{'allow': []}]}, {'accept': [{'path': 'a'}]},

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 import pytest
 import yaml
@@ -140,7 +141,8 @@ def answered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, l
         for token in ('', TOKEN):
             online = Online(hub, tmp_path / (token or 'anonymous'))
             cases = [c for c in CASES if c.values[2] == token]
-            configs = {c.id: online.adapter(str(c.id), base_model_name_or_path=c.values[0], **c.values[1])
+            configs = {c.id: online.adapter(str(c.id), base_model_name_or_path=c.values[0],
+                                            **cast('dict[str, Any]', c.values[1]))
                        for c in cases}
             _, findings = online.findings('--online', *configs.values(), HF_TOKEN=token)
             for case_id, config in configs.items():

@@ -29,6 +29,8 @@ CORPUS = Path(__file__).parent.parent.parent / 'shared' / 'corpus' / 'public'
 
 def _load_generator():
     spec = importlib.util.spec_from_file_location('generate_schemas', ROOT / 'scripts' / 'generate_schemas.py')
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules['generate_schemas'] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
@@ -300,6 +302,7 @@ def test_real_file_validates(path: Path) -> None:
     peft_type = doc.get('peft_type') if isinstance(doc, dict) else None
     if peft_type not in INDEX['methods']:
         pytest.skip(f'no schema for peft_type {peft_type!r}')
+    assert isinstance(peft_type, str)  # every key of INDEX['methods'] is
     errors = _policy_free_errors(_schema_for(peft_type), doc)
     if path.name in INVALID_REAL_FILES:
         keywords, reason = INVALID_REAL_FILES[path.name]

@@ -16,18 +16,20 @@ from adapter_guard.gitlog import Commit
 from adapter_guard.rewrites import ABSENT
 from adapter_guard.rewrites import Accept
 from adapter_guard.rewrites import BaseModel
+from adapter_guard.rewrites import State
 from adapter_guard.rewrites import Unreadable
 from adapter_guard.walker import Known
 from adapter_guard.walker import Walk
 
 NULL = '0' * 40
 A, B, C = BaseModel('org/a', None), BaseModel('org/b', None), BaseModel('org/c', None)
-VALUES = {'1' * 40: A, '2' * 40: B, '3' * 40: C, 'e' * 40: Unreadable('not valid JSON'), 'f' * 40: A}
-BLOB = {A: '1' * 40, B: '2' * 40, C: '3' * 40, 'bad': 'e' * 40, 'link': 'f' * 40, None: NULL}
-MODE = {'link': '120000', None: '000000'}
+VALUES: dict[str, State] = {'1' * 40: A, '2' * 40: B, '3' * 40: C, 'e' * 40: Unreadable('not valid JSON'), 'f' * 40: A}
+Value = BaseModel | str | None  # a base model, 'bad' (not JSON), 'link' (a symbolic link), or no file
+BLOB: dict[Value, str] = {A: '1' * 40, B: '2' * 40, C: '3' * 40, 'bad': 'e' * 40, 'link': 'f' * 40, None: NULL}
+MODE: dict[Value, str] = {'link': '120000', None: '000000'}
 
 
-def change(status: str, path: str, old: object, new: object, old_path: str | None = None,
+def change(status: str, path: str, old: Value, new: Value, old_path: str | None = None,
            similarity: int = 100) -> Change:
     return Change(status, path, old_path or path, (BLOB[old],), BLOB[new], similarity,
                   (MODE.get(old, '100644'),), MODE.get(new, '100644'))
@@ -123,7 +125,7 @@ def test_parse_log_reads_modes_renames_merges_and_trailers() -> None:
         '\x01' + 'd' * 40, 'p' * 40 + ' ' + 'q' * 40, '2026-01-03T00:00:00+00:00', 'Bob', '',
         '\n::100644 100644 100644 ' + '1' * 40 + ' ' + '2' * 40 + ' ' + '3' * 40 + ' MM', P,
     )
-    first, merge = gitlog.parse_log(gitlog.read_fields(io.BufferedReader(io.BytesIO(raw))))  # type: ignore[arg-type]
+    first, merge = gitlog.parse_log(gitlog.read_fields(io.BufferedReader(io.BytesIO(raw))))
     assert first.trailers == ('org/b',)
     assert first.changes[0] == Change('T', P, P, ('1' * 40,), 'f' * 40, 100, ('100644',), '120000')
     assert first.changes[1] == Change('R', Q, P, ('1' * 40,), '2' * 40, 91, ('100644',), '100644')

@@ -160,11 +160,14 @@ def render(starter: Starter, reasons: dict[tuple[str, str | None, str], str]) ->
 def into_pyproject(pyproject: str, text: str) -> str:
     """``pyproject`` with its [tool.adapter-guard] table set to the policy ``text``; the rest kept."""
     import tomlkit  # only init needs a format-preserving TOML writer
+    from tomlkit.items import Comment
+    from tomlkit.items import Whitespace
 
     document = tomlkit.parse(pyproject)
     table = tomlkit.table()
     for key, item in tomlkit.parse(text).body:
         if key is None:
+            assert isinstance(item, (Comment, Whitespace))  # the only items without a key
             table.add(item)  # comments and blank lines
         else:
             table.add(key, item)
