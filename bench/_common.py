@@ -12,6 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,8 +101,8 @@ def hook_venv() -> str:
     python = os.path.join(HOOK_VENV, 'bin', 'python')
     if not os.path.exists(python):
         subprocess.run((sys.executable, '-m', 'venv', HOOK_VENV), check=True)
-        subprocess.run((python, '-m', 'pip', 'install', '-q', 'pre-commit', 'pre-commit-hooks', 'check-jsonschema', REPO),
-                       check=True)
+        subprocess.run((python, '-m', 'pip', 'install', '-q', 'pre-commit', 'pre-commit-hooks', 'check-jsonschema',
+                        REPO), check=True)
     subprocess.run((python, '-m', 'pip', 'install', '-q', '--no-deps', '--force-reinstall', REPO), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return python
@@ -157,7 +158,8 @@ def run_once(commands: Sequence[list[str]], cwd: str, expect: int | None = 0) ->
     return time.perf_counter() - start
 
 
-def alternate(tools: dict[str, tuple[Sequence[list[str]], int | None]], rounds: int, cwd: str) -> dict[str, list[float]]:
+def alternate(tools: Mapping[str, tuple[Sequence[list[str]], int | None]], rounds: int,
+              cwd: str) -> dict[str, list[float]]:
     """Run every tool once per round, rotating which goes first; wall times per tool."""
     times: dict[str, list[float]] = {name: [] for name in tools}
     names = list(tools)

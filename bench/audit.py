@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -33,9 +32,9 @@ from _common import alternate
 from _common import check_findings
 from _common import git
 from _common import hook_venv
-from _common import machine
-from _common import LORA_SCHEMA
 from _common import lora_config
+from _common import LORA_SCHEMA
+from _common import machine
 from _common import peak_memory_mb
 from _common import peft_dumps
 from _common import synthetic

@@ -33,6 +33,8 @@ import struct
 import subprocess
 import sys
 import time
+from typing import Any
+from typing import TypedDict
 
 from _common import alternate
 from _common import LORA
@@ -45,8 +47,9 @@ from _common import WORK
 
 SHA = 'a' * 40
 LINEAR = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
-LLAMA = dict(architectures=['LlamaForCausalLM'], model_type='llama', vocab_size=32000, torch_dtype='float16')
-BASES = {
+LLAMA: dict[str, Any] = dict(architectures=['LlamaForCausalLM'], model_type='llama', vocab_size=32000,
+                             torch_dtype='float16')
+BASES: dict[str, dict[str, Any]] = {  # config.json of each base model
     'meta-llama/Llama-2-7b-hf': dict(LLAMA, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
                                      num_attention_heads=32, num_key_value_heads=32),
     'meta-llama/Llama-2-13b-hf': dict(LLAMA, hidden_size=5120, intermediate_size=13824, num_hidden_layers=40,
@@ -126,7 +129,13 @@ def write_adapter(folder: str, named: str, trained_on: str, r: int) -> str:
     return os.path.join(folder, 'adapter_config.json')
 
 
-def build(directory: str) -> dict[str, object]:
+class Work(TypedDict):
+    fits: str  # an adapter config that fits its base model
+    misfit: str  # one that does not
+    many: list[str]  # 200 that fit, relative to the directory
+
+
+def build(directory: str) -> Work:
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(os.path.join(directory, 'empty-cache'))
     write_cache(os.path.join(directory, 'cache'), list(BASES))
@@ -223,7 +232,8 @@ def online(directory: str, relpath: str, rounds: int) -> None:
     hub = FakeHub()
     for repo_id, config in BASES.items():
         hub.add(repo_id, config)
-    cold, warm = [], []
+    cold: list[float] = []
+    warm: list[float] = []
     with serve(hub):
         for _ in range(rounds):
             env = {k: v for k, v in os.environ.items() if k not in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE')}
@@ -256,7 +266,7 @@ def main() -> None:
     misfit = os.path.relpath(str(work['misfit']), directory)
     timed(directory, '1 fits', [fits], caches, args.rounds, args.baseline)
     timed(directory, '2 does not fit', [misfit], caches, args.rounds)
-    many = timed(directory, '3 many', list(work['many']), caches, args.rounds_many, args.baseline)  # type: ignore[arg-type]
+    many = timed(directory, '3 many', work['many'], caches, args.rounds_many, args.baseline)
     per = (sorted(many['base cached'])[len(many['base cached']) // 2]
            - sorted(many['empty cache'])[len(many['empty cache']) // 2]) / 200
     print(f'  per adapter with its base cached: {per * 1000:.2f} ms')

@@ -206,7 +206,8 @@ def _gpt2(f: Fields) -> tuple[Modules, Dim, Dim]:
             'ln_1': OTHER, 'ln_2': OTHER,
             'attn.c_attn': conv1d(width, Dim(3 * width.size, '3 × n_embd')), 'attn.c_proj': conv1d(width, width),
             'attn.attn_dropout': OTHER, 'attn.resid_dropout': OTHER,
-            'mlp.c_fc': conv1d(width, inner), 'mlp.c_proj': conv1d(inner, width), 'mlp.act': OTHER, 'mlp.dropout': OTHER,
+            'mlp.c_fc': conv1d(width, inner), 'mlp.c_proj': conv1d(inner, width),
+            'mlp.act': OTHER, 'mlp.dropout': OTHER,
         }
 
     top = {'wte': embedding(vocab, width), 'wpe': embedding(f.dim('n_positions'), width), 'drop': OTHER, 'ln_f': OTHER}

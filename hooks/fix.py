@@ -17,8 +17,8 @@ import stat
 from adapter_guard import files
 from adapter_guard.checks import model_card
 from adapter_guard.findings import Finding
-from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.history import Target
+from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.jsonload import Document
 from adapter_guard.localpath import local_path_reason
 
@@ -131,7 +131,8 @@ def write_atomically(path: str, data: bytes) -> None:
     import tempfile  # only --fix and init write files
 
     try:
-        fd, temporary = tempfile.mkstemp(dir=_scratch_dir(directory, folder.st_dev), prefix='adapter-guard-', suffix='.tmp')
+        fd, temporary = tempfile.mkstemp(dir=_scratch_dir(directory, folder.st_dev),
+                                         prefix='adapter-guard-', suffix='.tmp')
     except OSError as e:
         raise WriteError(f'cannot write it: {e.strerror or e}')
     try:

@@ -7,10 +7,10 @@ which ``trailer_values`` reads.
 """
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from collections.abc import Iterator
-from typing import IO
 from typing import NamedTuple
 
 TRAILER = 'Base-Model-Change'
@@ -59,10 +59,10 @@ def before_scissors(message: str) -> str:
     return message[:match.start()] if match else message
 
 
-def read_fields(stream: IO[bytes]) -> Iterator[str]:
+def read_fields(stream: io.BufferedIOBase) -> Iterator[str]:
     """NUL-separated fields of a stream, as they arrive."""
     rest = b''
-    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+    while chunk := stream.read1(1 << 16):
         fields = (rest + chunk).split(b'\0')
         rest = fields.pop()
         for field in fields:

@@ -11,6 +11,7 @@ ignores GIT_INDEX_FILE.)
 from __future__ import annotations
 
 import collections
+import io
 import os
 import re
 import subprocess
@@ -18,9 +19,9 @@ import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import Generic
 from typing import IO
 from typing import NamedTuple
-from typing import Generic
 from typing import TypeVar
 
 from adapter_guard import gitlog
@@ -221,7 +222,8 @@ class Repo:
             return []
 
     def resolve(self, rev: str) -> str | None:
-        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}', env=self.env)
+        status, out, _ = git(self.root, 'rev-parse', '--verify', '-q', '--end-of-options', rev + '^{commit}',
+                             env=self.env)
         return out.strip() if status == 0 else None
 
     def parents(self, sha: str) -> list[str]:
@@ -362,7 +364,7 @@ class Repo:
         with tempfile.TemporaryFile() as errors:
             process = spawn(self.root, args, stderr=errors, env=self.env)
             with process:
-                assert process.stdout is not None
+                assert isinstance(process.stdout, io.BufferedReader)  # a pipe with the default buffering
                 yield from gitlog.parse_log(gitlog.read_fields(process.stdout))
             if process.returncode:
                 errors.seek(0)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
+from typing import Protocol
 
 from adapter_guard import hookenv
 from adapter_guard import lock
@@ -63,13 +64,19 @@ class Target(NamedTuple):
     refusal: str | None = None  # why --fix cannot write the file (read-only, a link...), if it cannot
 
 
+class YesNo(Protocol):
+    """A yes or no that may be worked out only when it is asked for (``bool(...)``)."""
+
+    def __bool__(self) -> bool: ...
+
+
 class Judge(NamedTuple):
     """What a judgment of history needs beyond the steps: the policy and how to word it."""
 
     policy: Policy
     root: str
     label: str = ''              # where the checked content is: 'staged', 'at <rev>', '' (working tree)
-    trailer_ready: bool = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
+    trailer_ready: YesNo = False  # the commit-msg hook will run, so a trailer is a way to acknowledge
     # commit sha ('' for the content being checked) -> the lock before and after it, where it changed
     locks: Mapping[str, tuple[Lock | None, Lock | None]] = types.MappingProxyType({})
 
@@ -111,9 +118,11 @@ def assess(step: Step, target: Target, judge: Judge, trailers: tuple[str, ...]) 
 
 def _acknowledged(step: Step, rewrite: rewrites.Rewrite, judge: Judge, trailers: tuple[str, ...]) -> str | None:
     """'trailer', 'policy' or 'lock': how an intended change was made explicit, if it was."""
-    assert step.old is not None and step.new is not None
+    assert step.old is not None
+    assert step.new is not None
     how = rewrites.acknowledged(step.path, rewrite, step.old, step.new, trailers, judge.policy.accepts)
-    if how is None and step.commit.sha in judge.locks and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new):
+    if (how is None and step.commit.sha in judge.locks
+            and lock.acknowledges(*judge.locks[step.commit.sha], step.path, step.new)):
         how = 'lock'
     return how
 
@@ -124,12 +133,13 @@ _SHALLOW_REMEDY = '; fetch the full history (fetch-depth: 0), or set history-sin
 def _finding(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite,
              trailers: tuple[str, ...], new_ok: bool) -> Finding:
     old, new = step.old, step.new
-    assert old is not None and new is not None
+    assert old is not None
+    assert new is not None
     line, column = target.document.locate((rewrite.key,), 'key') if target.document else (1, 1)
     message = rewrite.message
     if step.kind == 're-added':
-        message = f're-added with {rewrite.key} {show(getattr(new, _FIELD[rewrite.key]))}: ' \
-                  f'before it was deleted it held {show(getattr(old, _FIELD[rewrite.key]))}'
+        message = (f're-added with {rewrite.key} {show(getattr(new, _FIELD[rewrite.key]))}: '
+                   f'before it was deleted it held {show(getattr(old, _FIELD[rewrite.key]))}')
     if step.skipped:
         message += f' (the versions in commit {", ".join(c[:12] for c in step.skipped)} could not be read)'
     commit = step.commit.sha or None
@@ -301,7 +311,10 @@ def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:
 
 
 def _configs_and_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) -> Commit | None:
-    """The commit with only its adapter-config changes (None if it has none); its change of the lock goes to ``locks``."""
+    """The commit with only its adapter-config changes (None if it has none).
+
+    Its change of the lock goes to ``locks``.
+    """
     configs = []
     for change in commit.changes:
         if change.path == LOCK_FILE and locks is not None:
@@ -310,7 +323,8 @@ def _configs_and_lock(commit: Commit, locks: dict[str, tuple[str, str]] | None) 
         if config and was_config:
             configs.append(change)
         elif config:  # moved here from a file that is no config: an addition
-            configs.append(change._replace(status='A', old_path=change.path, old_blobs=('0' * 40,), old_modes=('000000',)))
+            configs.append(change._replace(status='A', old_path=change.path,
+                                           old_blobs=('0' * 40,), old_modes=('000000',)))
         elif was_config:  # moved to a file that is no config: a deletion
             configs.append(change._replace(status='D', path=change.old_path, new_blob='0' * 40, new_mode='000000'))
     if not configs:
@@ -341,7 +355,10 @@ def lock_or_none(blob: Blob) -> Lock | None:
 def walk(repo: Repo, revisions: list[str], *, since: str | None = None, paths: tuple[str, ...] = (),
          known: dict[tuple[str, str], Known] | None = None, locks: dict[str, tuple[str, str]] | None = None,
          new_adapters: bool = True) -> tuple[Iterator[Step], Walk]:
-    """Every step of the history; without ``new_adapters`` a new adapter's first step has no value (judging needs none)."""
+    """Every step of the history.
+
+    Without ``new_adapters`` a new adapter's first step has no value (judging needs none).
+    """
     commits, values = read_history(repo, revisions, since=since, paths=paths, locks=locks, new_adapters=new_adapters)
     walker = Walk(values, known=known, edge=repo.shallow_commits(), new_adapters=new_adapters)
     return walker.steps(commits), walker
@@ -379,7 +396,8 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
             continue
         old = olds[target.relpath]
         entries = [tree.get(old) for tree in trees]
-        if all(e is not None and (e.mode, e.blob) == (content.mode, content.blob) for e in entries) and old == target.relpath:
+        if old == target.relpath and all(e is not None and (e.mode, e.blob) == (content.mode, content.blob)
+                                         for e in entries):
             unchanged.append(target)
             continue
         status = 'R' if old != target.relpath else ('A' if entries[0] is None else 'M')
@@ -395,7 +413,8 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
     blobs = sorted({b for change in changes for b in change.old_blobs if not is_null(b)})
     values: dict[str, State] = dict(zip(blobs, repo.read(blobs, blob_state)))
     for change in changes:
-        raw = by_path[change.path].content.raw  # type: ignore[union-attr]
+        content = by_path[change.path].content
+        raw = content.raw if content is not None else None  # never None: targets without content were skipped
         values[change.new_blob] = rewrites.state_of(raw) if isinstance(raw, bytes) else Unreadable('unreadable')
     findings: list[Finding] = []
     walker = Walk(values)
@@ -404,8 +423,9 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
     if needs and repo.shallow:
         for change in changes:
             if change.old_path in needs:
-                findings.append(missing(by_path[change.path], f'this shallow clone cannot tell what {change.old_path} held '
-                                                              f'before it was deleted or unreadable{_SHALLOW_REMEDY}'))
+                findings.append(missing(by_path[change.path],
+                                        f'this shallow clone cannot tell what {change.old_path} held '
+                                        f'before it was deleted or unreadable{_SHALLOW_REMEDY}'))
         changes = [c for c in changes if c.old_path not in needs]
     walker = Walk(values, known=_seed(repo, parents, needs) if needs and not repo.shallow else None)
     virtual = Commit('', tuple(parents), '', '', trailers, tuple(changes))
@@ -443,7 +463,8 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
     if needs and repo.shallow:
         findings += [missing(by_path[p], f'this shallow clone cannot tell what {p} held before this range'
                              + _SHALLOW_REMEDY) for p in sorted(needs) if p in by_path]
-        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs)) for c in commits_list]
+        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs))
+                        for c in commits_list]
     known = _seed(repo, before, needs) if needs and not repo.shallow else None
     walker = Walk(values, known=known, edge=repo.shallow_commits())
     return findings + _judge_lines(repo, walker, walker.steps(commits_list), by_path, judge, locks)
@@ -496,7 +517,8 @@ def bound(repo: Repo, policy: Policy, since: str | None = None) -> tuple[list[st
     if sha is None:
         if incomplete:
             return ['HEAD'], None, f'{incomplete}: history-since {since} is not in it'
-        raise PolicyError(policy.source, 'history-since', f'{since!r} is not a commit or date (YYYY-MM-DD) in this repository')
+        raise PolicyError(policy.source, 'history-since',
+                          f'{since!r} is not a commit or date (YYYY-MM-DD) in this repository')
     if incomplete and repo.is_ancestor(sha, 'HEAD'):
         incomplete = None  # every commit after history-since is here
     return [f'{sha}..HEAD'], None, incomplete
@@ -526,7 +548,8 @@ def all_files(repo: Repo, targets: list[Target], judge: Judge) -> list[Finding]:
     return out
 
 
-def _whole_history(repo: Repo, revisions: list[str], since: str | None, judge: Judge) -> dict[str, list[dict[str, Any]]]:
+def _whole_history(repo: Repo, revisions: list[str], since: str | None,
+                   judge: Judge) -> dict[str, list[dict[str, Any]]]:
     """relpath -> its history findings (as JSON values, without path and position), for every config at HEAD."""
     locks: dict[str, tuple[str, str]] = {}
     steps, walker = walk(repo, revisions, since=since, locks=locks, new_adapters=False)

@@ -95,8 +95,8 @@ def _process(pid: int) -> tuple[list[str], int]:
     try:
         out = subprocess.run(('ps', '-o', 'ppid=', '-o', 'args=', '-p', str(pid)),
                              capture_output=True, text=True, errors='replace', timeout=5).stdout.strip()
-        parent, _, command = out.partition(' ')
-        return command.split(), int(parent)
+        ppid, _, command = out.partition(' ')
+        return command.split(), int(ppid)
     except (OSError, ValueError, subprocess.SubprocessError):
         return [], 0
 

@@ -13,10 +13,10 @@ import re
 
 # Copied from huggingface_hub/utils/_validators.py (REPO_ID_REGEX).
 _REPO_ID = re.compile(
-    r"""
+    r'''
     (\b[\w\-.]{1,96}\b/)?  # optional namespace (user or organization)
     \b[\w\-.]{1,96}\b      # repo name
-    """,
+    ''',
     flags=re.VERBOSE | re.ASCII,
 )
 

@@ -57,7 +57,8 @@ class HubAnswer(NamedTuple):
 
 def enabled() -> bool:
     """False, with one note on stderr per run, when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set."""
-    offline = any(os.environ.get(v, '').upper() in ('1', 'ON', 'YES', 'TRUE') for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'))
+    offline = any(os.environ.get(v, '').upper() in ('1', 'ON', 'YES', 'TRUE')
+                  for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'))
     if offline:
         _note_offline()
     return not offline
@@ -104,7 +105,7 @@ def _ask_hub(repo_id: str, revision: str | None) -> HubAnswer:
         return HubAnswer(repo_id=repo_id, gated='manual', no_access=True)
     except errors.RepositoryNotFoundError:  # also a private repository the token may not see
         return HubAnswer(found=False)
-    except Exception as e:  # the network's and the HTTP client's errors differ across huggingface_hub versions
+    except Exception as e:  # noqa: BLE001 the network's and the HTTP client's errors differ across huggingface_hub versions
         raise _unreachable(e)
     gated = info.gated if isinstance(info.gated, str) else ''
     config, no_access = _download_config(hub, repo_id, revision)
@@ -123,7 +124,7 @@ def _download_config(hub: Any, repo_id: str, revision: str | None) -> tuple[str 
         raise _unreachable(e)
     except (errors.EntryNotFoundError, errors.RepositoryNotFoundError, errors.RevisionNotFoundError):
         return None, False  # not a transformers model (or it changed since model_info)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 as above
         raise _unreachable(e)
     return str(path), False
 
@@ -155,8 +156,8 @@ _REASONS = (
 
 def _unreachable(error: Exception) -> HubUnreachable:
     text = f'{type(error).__name__}: {error}'.lower()
-    reason = next((r or f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)' for key, r in _REASONS if key in text),
-                  None)
+    reason = next((r or f'no answer within {_timeout():g} s (HF_HUB_ETAG_TIMEOUT)'
+                   for key, r in _REASONS if key in text), None)
     if reason is None:
         lines = str(error).strip().splitlines()
         reason = lines[0][:200] if lines else type(error).__name__

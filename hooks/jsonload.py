@@ -182,7 +182,8 @@ def _constant_message(pointer: Pointer, token: str) -> str:
     if token in ('NaN', 'Infinity', '-Infinity'):
         return f'{show(pointer)} is {token}, which is not JSON'
     shown = token if len(token) <= 24 else token[:12] + '…' + token[-6:]
-    return f'{show(pointer)} is {shown}, too large for a float: Python (and so PEFT) reads it as Infinity, which is not JSON'
+    return (f'{show(pointer)} is {shown}, too large for a float: '
+            'Python (and so PEFT) reads it as Infinity, which is not JSON')
 
 
 def load(path: str) -> Loaded:

@@ -21,7 +21,6 @@ from adapter_guard.errors import UsageError
 from adapter_guard.rewrites import ABSENT
 from adapter_guard.rewrites import BaseModel
 
-
 LOCK_FILE = 'adapter-guard.lock'
 VERSION = 1
 HEADER = f'''\
@@ -39,7 +38,10 @@ class Entry(NamedTuple):
 
     @classmethod
     def of(cls, value: BaseModel) -> Entry:
-        base = value.base if isinstance(value.base, str) else ('' if value.base in (None, ABSENT) else json.dumps(value.base))
+        if isinstance(value.base, str):
+            base = value.base
+        else:
+            base = '' if value.base in (None, ABSENT) else json.dumps(value.base)
         return cls(base, value.revision if isinstance(value.revision, str) and value.revision else None)
 
     def show(self) -> str:
@@ -71,7 +73,8 @@ def parse(data: bytes, source: str = LOCK_FILE) -> Lock:
     entries = {}
     for path, entry in adapters.items():
         if not (isinstance(entry, dict) and isinstance(entry.get('base_model_name_or_path'), str)
-                and isinstance(entry.get('revision', ''), str) and set(entry) <= {'base_model_name_or_path', 'revision'}):
+                and isinstance(entry.get('revision', ''), str)
+                and set(entry) <= {'base_model_name_or_path', 'revision'}):
             raise UsageError(f'{source}: [adapters.{json.dumps(path)}] needs a string base_model_name_or_path '
                              'and at most a string revision')
         entries[path] = Entry(entry['base_model_name_or_path'], entry.get('revision') or None)

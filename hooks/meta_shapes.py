@@ -63,7 +63,7 @@ def tasks_of(config: dict[str, Any]) -> frozenset[str] | None:
         return None
     try:
         classes = classes_of(model_type)
-    except Exception:  # a broken transformers install means "unknown", never a crash
+    except Exception:  # noqa: BLE001 a broken transformers install means "unknown", never a crash
         return None
     return frozenset(classes) if classes else None
 
@@ -94,7 +94,7 @@ def _build(config: dict[str, Any], task_type: str | None) -> Architecture | None
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             return _on_meta_device(config, model_type, task_type)
-    except Exception:  # transformers rejects many configs, each its own way: unknown
+    except Exception:  # noqa: BLE001 transformers rejects many configs, each its own way: unknown
         return None
 
 

@@ -190,7 +190,7 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _type_check(names: tuple[str, ...]) -> Check:
     """Is a value of any of the JSON types ``names``: one set lookup (parsed JSON has exact types)."""
     for name in names:

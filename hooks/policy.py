@@ -23,7 +23,6 @@ from adapter_guard.rewrites import Accept
 from adapter_guard.rules import RULES
 from adapter_guard.rules import unknown_selector
 
-
 POLICY_FILE = '.adapter-guard.toml'
 PYPROJECT = 'pyproject.toml'
 
@@ -305,7 +304,8 @@ def find(root: str, explicit: str | None = None, *, source: Callable[[str], byte
     dot, in_pyproject = source(POLICY_FILE), source(PYPROJECT)
     return choose(
         parse(_named(os.path.join(root, POLICY_FILE), label), dot) if dot is not None else None,
-        parse(_named(os.path.join(root, PYPROJECT), label), in_pyproject, pyproject=True) if in_pyproject is not None else None,
+        (parse(_named(os.path.join(root, PYPROJECT), label), in_pyproject, pyproject=True)
+         if in_pyproject is not None else None),
     )
 
 

@@ -46,7 +46,7 @@ class Positions(NamedTuple):
 
 
 class _Frame:
-    __slots__ = ('pointer', 'is_object', 'expect_key', 'index', 'pending', 'seen')
+    __slots__ = ('expect_key', 'index', 'is_object', 'pending', 'pointer', 'seen')
 
     def __init__(self, pointer: Pointer, is_object: bool) -> None:
         self.pointer = pointer

@@ -107,7 +107,10 @@ def rewrites(old: BaseModel, new: BaseModel) -> list[Rewrite]:
 
 
 def same_model(old: Any, new: Any) -> bool:
-    """Two names of one Hub model: a legacy id and the organisation the Hub moved it to ('gpt2', 'openai-community/gpt2')."""
+    """Two names of one Hub model: a legacy id and the organisation the Hub moved it to.
+
+    For example 'gpt2' and 'openai-community/gpt2'.
+    """
     return isinstance(old, str) and isinstance(new, str) and new in aliases(old)
 
 

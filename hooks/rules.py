@@ -47,7 +47,10 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ('AG4', 'Beside the config, PEFT version', ''),
     ('AG5', 'Security', ''),
     ('AG6', 'Serving profile', ''),
-    ('AG7', 'Fit to the base model', 'The base model\'s `config.json` comes from the local Hugging Face cache, or the Hub with `--online` (see [Does the adapter fit its base model?](#does-the-adapter-fit-its-base-model)); AG705-AG708 need `--online`.'),
+    ('AG7', 'Fit to the base model',
+     ("The base model's `config.json` comes from the local Hugging Face cache, or the Hub with `--online` "
+      '(see [Does the adapter fit its base model?](#does-the-adapter-fit-its-base-model)); '
+      'AG705-AG708 need `--online`.')),
 )
 
 _TRAILER = '`Base-Model-Change:`'
@@ -128,7 +131,7 @@ RULES = {
             why='Repositories mix adapters of several tools under the same file name; judged as PEFT files '
                 'they would fail every PEFT check, and teams would switch the guard off.',
             example="mlx-lm's `{\"fine_tune_type\": \"lora\", \"lora_parameters\": {…}, \"model\": \"…\", "
-                    '\"num_layers\": 16, …}`',
+                    '"num_layers": 16, …}`',
             message="written by mlx-lm, not PEFT (it has fine_tune_type, num_layers and lora_parameters): the "
                     "PEFT checks are skipped; its base model, under 'model', is checked",
             fix='Nothing to fix: the note says which checks apply.',
@@ -186,7 +189,7 @@ RULES = {
             'AG201', 'error', 'base model not allowed by the policy',
             catches='not allowed by the policy; a value one or two edits from an allowed id is named as a '
                     'possible typo-squat',
-            why="The allow list holds the base models the team has vetted (licence, safety, serving); a "
+            why='The allow list holds the base models the team has vetted (licence, safety, serving); a '
                 'look-alike namespace such as `meta-Ilama` can serve other weights under a familiar name.',
             example='`"meta-Ilama/Llama-2-7b-hf"`',
             given='with `allow = ["meta-llama/*"]`',
@@ -337,7 +340,7 @@ RULES = {
                     'meant, `adapter-guard lock --update a/adapter_config.json`',
             fix='`adapter-guard --fix` restores the locked value.',
             silence='A change that is meant: `adapter-guard lock --update PATH`, committed together with the '
-                    'config; the lock\'s change acknowledges it in every mode.',
+                    "config; the lock's change acknowledges it in every mode.",
         ),
         Rule(
             'AG305', 'error', 'adapter config has no entry in adapter-guard.lock',

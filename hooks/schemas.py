@@ -20,7 +20,7 @@ def schema_dir() -> str:
     return os.path.join(os.path.dirname(here), 'schemas')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name: str) -> dict[str, Any]:
     with open(os.path.join(schema_dir(), name), encoding='utf-8') as f:
         schema: dict[str, Any] = json.load(f)

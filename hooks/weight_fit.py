@@ -85,7 +85,8 @@ def _weight_misfits(name: str, module: Module, shape: list[int]) -> list[Misfit]
     # which axis of the saved weight holds the inputs
     inputs_axis = 1 if module.kind == 'linear' else 0
     out = []
-    for side, dim, got in (('inputs', module.inputs, shape[inputs_axis]), ('outputs', module.outputs, shape[1 - inputs_axis])):
+    sides = (('inputs', module.inputs, shape[inputs_axis]), ('outputs', module.outputs, shape[1 - inputs_axis]))
+    for side, dim, got in sides:
         if dim is not None and got != dim.size:
             out.append(Misfit(name, 'weight', side, got, dim))
     return out

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate hooks/legacy_models.tsv: the Hub's model ids without a namespace.
 
 The Hub no longer creates repositories without a namespace; the ones that
@@ -59,7 +58,8 @@ def download(version: str, cache_dir: Path) -> Path:
     if not wheel.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, '-m', 'pip', 'download', f'transformers=={version}', '--no-deps', '-q', '-d', str(cache_dir)],
+            [sys.executable, '-m', 'pip', 'download', f'transformers=={version}', '--no-deps', '-q',
+             '-d', str(cache_dir)],
             check=True,
         )
     return wheel

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate JSON Schemas for PEFT ``adapter_config.json`` files from PEFT's own sources.
 
 For every released ``peft`` version (0.1.0 up to the newest on PyPI) the wheel is
@@ -42,21 +41,23 @@ import sys
 import tarfile
 import time
 import zipfile
+from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
-GENERATOR = "scripts/generate_schemas.py"
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ID_BASE = "https://github.com/adapter-guard/adapter-guard/schemas/"
+GENERATOR = 'scripts/generate_schemas.py'
+SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
+ID_BASE = 'https://github.com/adapter-guard/adapter-guard/schemas/'
 MIN_VERSION = (0, 1, 0)  # peft 0.0.x never wrote adapter_config.json
-DEFAULT_CACHE_DIR = Path("~/.cache/adapter-guard/peft-wheels").expanduser()
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "schemas"
+DEFAULT_CACHE_DIR = Path('~/.cache/adapter-guard/peft-wheels').expanduser()
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / 'schemas'
 
 # Our policy (not PEFT's): keys every adapter_config.json must carry.
-REQUIRED_ALWAYS = ["base_model_name_or_path", "peft_type"]
+REQUIRED_ALWAYS = ['base_model_name_or_path', 'peft_type']
 # vLLM refuses LoRA adapters without these, and PEFT silently falls back to
 # defaults that change the adapter's behaviour when they are missing.
-REQUIRED_LORA_FAMILY = ["lora_alpha", "r", "target_modules"]
+REQUIRED_LORA_FAMILY = ['lora_alpha', 'r', 'target_modules']
 
 # ---------------------------------------------------------------------------
 # Override tables.  Every deviation from the plain annotation translation is
@@ -67,9 +68,9 @@ REQUIRED_LORA_FAMILY = ["lora_alpha", "r", "target_modules"]
 #: types, so whatever the caller passed is serialised as-is.  Found by
 #: validating the real corpus (shared/corpus/public), not by guessing.
 FLOAT_WRITTEN_INT_FIELDS = {
-    "lora_alpha": (
-        "LLaMA-Factory (and others) pass lora_alpha as a float, so PEFT writes e.g. "
-        "`\"lora_alpha\": 32.0`; PEFT only uses it in `lora_alpha / r`."
+    'lora_alpha': (
+        'LLaMA-Factory (and others) pass lora_alpha as a float, so PEFT writes e.g. '
+        '`"lora_alpha": 32.0`; PEFT only uses it in `lora_alpha / r`.'
     ),
 }
 
@@ -78,24 +79,24 @@ FLOAT_WRITTEN_INT_FIELDS = {
 #: field is 0 (OFT: exactly one of r / oft_block_size is non-zero), 0 is allowed
 #: too, because PEFT itself writes that value.
 RANK_FIELDS = {
-    "r": "PEFT rejects r <= 0 when it builds the adapter layers; a zero default (OFT) marks 'unset'.",
+    'r': "PEFT rejects r <= 0 when it builds the adapter layers; a zero default (OFT) marks 'unset'.",
 }
 
 #: init_lora_weights (LoRA family only): string values PEFT's code accepts but
 #: that are not (or not in every release) in the Literal annotation.
 INIT_LORA_WEIGHTS_EXTRA_VALUES = {
-    "lora_ga": "LoRA-GA is activated by init_lora_weights='lora_ga' (peft>=0.19) but the Literal omits it.",
+    'lora_ga': "LoRA-GA is activated by init_lora_weights='lora_ga' (peft>=0.19) but the Literal omits it.",
 }
 #: The Literal placeholder "pissa_niter_[number of iters]" stands for a family
 #: of values; PEFT parses the suffix as an int.  It is replaced by this pattern.
-INIT_LORA_WEIGHTS_PLACEHOLDER = "pissa_niter_[number of iters]"
-INIT_LORA_WEIGHTS_PATTERN = "^pissa_niter_[0-9]+$"
+INIT_LORA_WEIGHTS_PLACEHOLDER = 'pissa_niter_[number of iters]'
+INIT_LORA_WEIGHTS_PATTERN = '^pissa_niter_[0-9]+$'
 
 #: Fields PEFT has as dataclass fields but never writes to adapter_config.json.
 NEVER_WRITTEN_FIELDS = {
-    ("LoraConfig", "runtime_config"): (
-        "LoraConfig.to_dict() pops runtime_config; a file carrying it loads with a warning "
-        "and the key is dropped."
+    ('LoraConfig', 'runtime_config'): (
+        'LoraConfig.to_dict() pops runtime_config; a file carrying it loads with a warning '
+        'and the key is dropped.'
     ),
 }
 
@@ -106,7 +107,7 @@ NEVER_WRITTEN_FIELDS = {
 
 def parse_version(v: str) -> tuple[int, ...]:
     """'0.13.2' -> (0, 13, 2).  Only plain release versions are expected."""
-    return tuple(int(p) for p in v.split("."))
+    return tuple(int(p) for p in v.split('.'))
 
 
 def sort_versions(versions: Iterable[str]) -> list[str]:
@@ -116,31 +117,31 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 def parse_pip_index_output(text: str) -> list[str]:
     """Extract the version list from ``pip index versions peft`` output."""
     for line in text.splitlines():
-        if line.strip().startswith("Available versions:"):
-            vals = line.split(":", 1)[1]
-            out = [v.strip() for v in vals.split(",") if v.strip()]
-            return [v for v in out if re.fullmatch(r"[0-9]+(\.[0-9]+)*", v)]
+        if line.strip().startswith('Available versions:'):
+            vals = line.split(':', 1)[1]
+            out = [v.strip() for v in vals.split(',') if v.strip()]
+            return [v for v in out if re.fullmatch(r'[0-9]+(\.[0-9]+)*', v)]
     raise ValueError("no 'Available versions:' line in pip output")
 
 
 def list_pypi_versions() -> list[str]:
     """All peft releases on the index that can have written adapter_config.json."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "index", "versions", "peft"],
+        [sys.executable, '-m', 'pip', 'index', 'versions', 'peft'],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"`pip index versions peft` failed:\n{proc.stderr}")
+        raise RuntimeError(f'`pip index versions peft` failed:\n{proc.stderr}')
     versions = parse_pip_index_output(proc.stdout)
     return sort_versions(v for v in versions if parse_version(v) >= MIN_VERSION)
 
 
-def find_cached_archive(version: str, cache_dir: Path) -> Optional[Path]:
+def find_cached_archive(version: str, cache_dir: Path) -> Path | None:
     if not cache_dir.is_dir():
         return None
-    for pattern in (f"peft-{version}-*.whl", f"peft-{version}.tar.gz", f"peft-{version}.zip"):
+    for pattern in (f'peft-{version}-*.whl', f'peft-{version}.tar.gz', f'peft-{version}.zip'):
         hits = sorted(cache_dir.glob(pattern))
         if hits:
             return hits[0]
@@ -153,8 +154,8 @@ def download(version: str, cache_dir: Path) -> Path:
     if hit:
         return hit
     cache_dir.mkdir(parents=True, exist_ok=True)
-    base = [sys.executable, "-m", "pip", "download", f"peft=={version}", "--no-deps", "-q", "-d", str(cache_dir)]
-    attempts = [base + ["--only-binary=:all:"], base + ["--no-binary=:all:", "--no-build-isolation"]]
+    base = [sys.executable, '-m', 'pip', 'download', f'peft=={version}', '--no-deps', '-q', '-d', str(cache_dir)]
+    attempts = [base + ['--only-binary=:all:'], base + ['--no-binary=:all:', '--no-build-isolation']]
     errors = []
     for cmd in attempts:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -162,21 +163,21 @@ def download(version: str, cache_dir: Path) -> Path:
         if hit:
             return hit
         errors.append(proc.stderr.strip())
-    raise RuntimeError(f"could not download peft=={version}:\n" + "\n".join(errors))
+    raise RuntimeError(f'could not download peft=={version}:\n' + '\n'.join(errors))
 
 
 def read_sources(archive: Path) -> dict[str, str]:
     """Map 'peft/...py' -> source text, read straight from a wheel or sdist."""
     out: dict[str, str] = {}
     name = archive.name
-    if name.endswith(".whl") or name.endswith(".zip"):
+    if name.endswith('.whl') or name.endswith('.zip'):
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
-                path = _normalise_member(info.filename, is_sdist=name.endswith(".zip"))
+                path = _normalise_member(info.filename, is_sdist=name.endswith('.zip'))
                 if path:
-                    out[path] = zf.read(info).decode("utf-8")
-    elif name.endswith(".tar.gz"):
-        with tarfile.open(archive, "r:gz") as tf:
+                    out[path] = zf.read(info).decode('utf-8')
+    elif name.endswith('.tar.gz'):
+        with tarfile.open(archive, 'r:gz') as tf:
             for member in tf.getmembers():
                 if not member.isfile():
                     continue
@@ -184,89 +185,89 @@ def read_sources(archive: Path) -> dict[str, str]:
                 if path:
                     fh = tf.extractfile(member)
                     if fh is not None:
-                        out[path] = fh.read().decode("utf-8")
+                        out[path] = fh.read().decode('utf-8')
     else:
-        raise ValueError(f"unknown archive type: {archive}")
+        raise ValueError(f'unknown archive type: {archive}')
     return out
 
 
-def _normalise_member(member: str, is_sdist: bool) -> Optional[str]:
-    parts = member.split("/")
+def _normalise_member(member: str, is_sdist: bool) -> str | None:
+    parts = member.split('/')
     if is_sdist:
         parts = parts[1:]  # peft-X.Y.Z/
-        if parts and parts[0] == "src":
+        if parts and parts[0] == 'src':
             parts = parts[1:]
-    if len(parts) < 2 or parts[0] != "peft" or not parts[-1].endswith(".py"):
+    if len(parts) < 2 or parts[0] != 'peft' or not parts[-1].endswith('.py'):
         return None
-    return "/".join(parts)
+    return '/'.join(parts)
 
 
 # ---------------------------------------------------------------------------
 # Annotation -> JSON Schema (pure)
 # ---------------------------------------------------------------------------
 
-TYPE_ORDER = ["boolean", "integer", "number", "string", "array", "object", "null"]
+TYPE_ORDER = ['boolean', 'integer', 'number', 'string', 'array', 'object', 'null']
 #: keywords that only constrain one JSON type (grouping integer+number as numeric)
 TYPE_KEYWORDS = {
-    "array": ("items", "prefixItems", "minItems", "maxItems"),
-    "numeric": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
-    "string": ("pattern", "minLength", "maxLength"),
-    "object": ("properties", "additionalProperties"),
+    'array': ('items', 'prefixItems', 'minItems', 'maxItems'),
+    'numeric': ('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'),
+    'string': ('pattern', 'minLength', 'maxLength'),
+    'object': ('properties', 'additionalProperties'),
 }
 PLAIN_NAMES = {
-    "int": {"type": "integer"},
-    "float": {"type": "number"},
-    "bool": {"type": "boolean"},
-    "str": {"type": "string"},
-    "None": {"type": "null"},
-    "NoneType": {"type": "null"},
-    "dict": {"type": "object"},
-    "Dict": {"type": "object"},
-    "Mapping": {"type": "object"},
-    "MutableMapping": {"type": "object"},
-    "OrderedDict": {"type": "object"},
-    "DefaultDict": {"type": "object"},
-    "defaultdict": {"type": "object"},
-    "list": {"type": "array"},
-    "List": {"type": "array"},
-    "tuple": {"type": "array"},
-    "Tuple": {"type": "array"},
-    "set": {"type": "array"},
-    "Set": {"type": "array"},
-    "frozenset": {"type": "array"},
-    "FrozenSet": {"type": "array"},
-    "Sequence": {"type": "array"},
-    "MutableSequence": {"type": "array"},
-    "Iterable": {"type": "array"},
+    'int': {'type': 'integer'},
+    'float': {'type': 'number'},
+    'bool': {'type': 'boolean'},
+    'str': {'type': 'string'},
+    'None': {'type': 'null'},
+    'NoneType': {'type': 'null'},
+    'dict': {'type': 'object'},
+    'Dict': {'type': 'object'},
+    'Mapping': {'type': 'object'},
+    'MutableMapping': {'type': 'object'},
+    'OrderedDict': {'type': 'object'},
+    'DefaultDict': {'type': 'object'},
+    'defaultdict': {'type': 'object'},
+    'list': {'type': 'array'},
+    'List': {'type': 'array'},
+    'tuple': {'type': 'array'},
+    'Tuple': {'type': 'array'},
+    'set': {'type': 'array'},
+    'Set': {'type': 'array'},
+    'frozenset': {'type': 'array'},
+    'FrozenSet': {'type': 'array'},
+    'Sequence': {'type': 'array'},
+    'MutableSequence': {'type': 'array'},
+    'Iterable': {'type': 'array'},
 }
-SEQUENCE_NAMES = {"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence", "Iterable"}
-TUPLE_NAMES = {"tuple", "Tuple"}
-MAPPING_NAMES = {"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict"}
-TYPING_MODULES = {"typing", "t", "typing_extensions", "collections", "abc"}
-SKIP_FIELD_WRAPPERS = {"ClassVar", "InitVar"}
+SEQUENCE_NAMES = {'list', 'List', 'set', 'Set', 'frozenset', 'FrozenSet', 'Sequence', 'MutableSequence', 'Iterable'}
+TUPLE_NAMES = {'tuple', 'Tuple'}
+MAPPING_NAMES = {'dict', 'Dict', 'Mapping', 'MutableMapping', 'OrderedDict', 'DefaultDict', 'defaultdict'}
+TYPING_MODULES = {'typing', 't', 'typing_extensions', 'collections', 'abc'}
+SKIP_FIELD_WRAPPERS = {'ClassVar', 'InitVar'}
 
-Resolver = Callable[[ast.expr], Optional[dict]]
+Resolver = Callable[[ast.expr], dict | None]
 
 
 def json_type_of(value: Any) -> str:
     if value is None:
-        return "null"
+        return 'null'
     if isinstance(value, bool):
-        return "boolean"
+        return 'boolean'
     if isinstance(value, int):
-        return "integer"
+        return 'integer'
     if isinstance(value, float):
-        return "number"
+        return 'number'
     if isinstance(value, str):
-        return "string"
+        return 'string'
     if isinstance(value, (list, tuple)):
-        return "array"
+        return 'array'
     if isinstance(value, dict):
-        return "object"
-    raise TypeError(f"not a JSON value: {value!r}")
+        return 'object'
+    raise TypeError(f'not a JSON value: {value!r}')
 
 
-def _simple_name(node: ast.expr) -> Optional[str]:
+def _simple_name(node: ast.expr) -> str | None:
     """Name of a typing construct: 'Optional' for Optional / typing.Optional."""
     if isinstance(node, ast.Name):
         return node.id
@@ -277,8 +278,6 @@ def _simple_name(node: ast.expr) -> Optional[str]:
 
 def _subscript_args(node: ast.Subscript) -> list[ast.expr]:
     sl = node.slice
-    if isinstance(sl, ast.Index):  # pragma: no cover - Python < 3.9 ASTs
-        sl = sl.value  # type: ignore[attr-defined]
     if isinstance(sl, ast.Tuple):
         return list(sl.elts)
     return [sl]
@@ -290,34 +289,34 @@ def _literal_value(node: ast.expr) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         if isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
             return -node.operand.value
-    raise ValueError("not a literal")
+    raise ValueError('not a literal')
 
 
 def is_skipped_annotation(node: ast.expr) -> bool:
     """ClassVar[...] / InitVar[...] annotations do not make dataclass fields."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
-            node = ast.parse(node.value, mode="eval").body
+            node = ast.parse(node.value, mode='eval').body
         except SyntaxError:
             return False
     target = node.value if isinstance(node, ast.Subscript) else node
     return _simple_name(target) in SKIP_FIELD_WRAPPERS
 
 
-def annotation_to_schema(node: ast.expr | str, resolve: Optional[Resolver] = None) -> dict:
+def annotation_to_schema(node: ast.expr | str, resolve: Resolver | None = None) -> dict:
     """Translate a type annotation (ast node or source text) to a JSON Schema dict.
 
     ``resolve`` is called for names that are not builtin/typing names (config
     classes, enums, type aliases); it returns a schema or None (unknown -> {}).
     """
     if isinstance(node, str):
-        node = ast.parse(node, mode="eval").body
+        node = ast.parse(node, mode='eval').body
     if isinstance(node, ast.Constant):
         if node.value is None:
-            return {"type": "null"}
+            return {'type': 'null'}
         if isinstance(node.value, str):  # forward reference
             try:
-                inner = ast.parse(node.value, mode="eval").body
+                inner = ast.parse(node.value, mode='eval').body
             except SyntaxError:
                 return {}
             return annotation_to_schema(inner, resolve)
@@ -327,42 +326,42 @@ def annotation_to_schema(node: ast.expr | str, resolve: Optional[Resolver] = Non
     if isinstance(node, ast.Subscript):
         name = _simple_name(node.value)
         args = _subscript_args(node)
-        if name == "Optional":
-            return union_schemas([annotation_to_schema(args[0], resolve), {"type": "null"}])
-        if name == "Union":
+        if name == 'Optional':
+            return union_schemas([annotation_to_schema(args[0], resolve), {'type': 'null'}])
+        if name == 'Union':
             return union_schemas([annotation_to_schema(a, resolve) for a in args])
-        if name == "Literal":
+        if name == 'Literal':
             values = []
             for a in args:
                 try:
                     values.append(_literal_value(a))
                 except ValueError:
                     return {}
-            return union_schemas([{"enum": values}])
-        if name in ("Annotated", "Final"):
+            return union_schemas([{'enum': values}])
+        if name in ('Annotated', 'Final'):
             return annotation_to_schema(args[0], resolve)
         if name in MAPPING_NAMES:
-            return {"type": "object"}
+            return {'type': 'object'}
         if name in SEQUENCE_NAMES:
             items = annotation_to_schema(args[0], resolve) if args else {}
-            return {"type": "array", "items": items} if items else {"type": "array"}
+            return {'type': 'array', 'items': items} if items else {'type': 'array'}
         if name in TUPLE_NAMES:
             if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:
                 items = annotation_to_schema(args[0], resolve)
-                return {"type": "array", "items": items} if items else {"type": "array"}
+                return {'type': 'array', 'items': items} if items else {'type': 'array'}
             if len(args) == 1 and isinstance(args[0], ast.Tuple) and not args[0].elts:  # Tuple[()]
-                return {"type": "array", "maxItems": 0}
+                return {'type': 'array', 'maxItems': 0}
             items = union_schemas([annotation_to_schema(a, resolve) for a in args])
-            out: dict = {"type": "array"}
+            out: dict = {'type': 'array'}
             if items:
-                out["items"] = items
-            out["minItems"] = out["maxItems"] = len(args)
+                out['items'] = items
+            out['minItems'] = out['maxItems'] = len(args)
             return out
         return {}  # Callable[...], type[...], torch generics, ...
     name = _simple_name(node)
     if name is not None and name in PLAIN_NAMES:
         return dict(PLAIN_NAMES[name])
-    if name in ("Any", "object"):
+    if name in ('Any', 'object'):
         return {}
     if resolve is not None:
         got = resolve(node)
@@ -372,24 +371,24 @@ def annotation_to_schema(node: ast.expr | str, resolve: Optional[Resolver] = Non
 
 
 def _types_of(schema: dict) -> list[str]:
-    t = schema.get("type")
+    t = schema.get('type')
     if t is None:
         return []
     return [t] if isinstance(t, str) else list(t)
 
 
 def _group(json_type: str) -> str:
-    return "numeric" if json_type in ("integer", "number") else json_type
+    return 'numeric' if json_type in ('integer', 'number') else json_type
 
 
-def _keyword_group(keyword: str) -> Optional[str]:
+def _keyword_group(keyword: str) -> str | None:
     for group, kws in TYPE_KEYWORDS.items():
         if keyword in kws:
             return group
     return None
 
 
-def _merge_typed(schemas: list[dict]) -> Optional[dict]:
+def _merge_typed(schemas: list[dict]) -> dict | None:
     """Merge schemas that each have a 'type' (plus type-specific keywords) into one.
 
     Keywords are merged per type group: a member without constraints for a type
@@ -407,16 +406,16 @@ def _merge_typed(schemas: list[dict]) -> Optional[dict]:
                 types.append(t)
         kws_by_group: dict[str, dict] = {}
         for k, v in s.items():
-            if k == "type":
+            if k == 'type':
                 continue
             g = _keyword_group(k)
             if g is None:
-                raise ValueError(f"cannot merge schema keyword {k!r} in {s!r}")
+                raise ValueError(f'cannot merge schema keyword {k!r} in {s!r}')
             kws_by_group.setdefault(g, {})[k] = v
         for g in {_group(t) for t in st}:
             per_group.setdefault(g, []).append(kws_by_group.get(g, {}))
-    if "number" in types and "integer" in types:
-        types.remove("integer")
+    if 'number' in types and 'integer' in types:
+        types.remove('integer')
     merged: dict = {}
     for g, kw_list in per_group.items():
         if any(not kws for kws in kw_list):
@@ -428,24 +427,24 @@ def _merge_typed(schemas: list[dict]) -> Optional[dict]:
             vals = [kws[k] for kws in kw_list]
             if all(v == vals[0] for v in vals):
                 merged[k] = vals[0]
-            elif k == "items":
+            elif k == 'items':
                 merged[k] = union_schemas(vals)
-        if g == "array" and "items" not in merged:
-            merged.pop("prefixItems", None)
+        if g == 'array' and 'items' not in merged:
+            merged.pop('prefixItems', None)
     types.sort(key=TYPE_ORDER.index)
-    merged["type"] = types[0] if len(types) == 1 else types
+    merged['type'] = types[0] if len(types) == 1 else types
     return merged
 
 
-def _enum_accepted_by(value: Any, typed: Optional[dict]) -> bool:
+def _enum_accepted_by(value: Any, typed: dict | None) -> bool:
     """True if a typed schema already accepts `value` without any constraint."""
     if typed is None:
         return False
     jt = json_type_of(value)
     types = _types_of(typed)
-    if jt not in types and not (jt == "integer" and "number" in types):
+    if jt not in types and not (jt == 'integer' and 'number' in types):
         return False
-    return not any(_keyword_group(k) == _group(jt) for k in typed if k != "type")
+    return not any(_keyword_group(k) == _group(jt) for k in typed if k != 'type')
 
 
 def union_schemas(schemas: list[dict]) -> dict:
@@ -460,37 +459,37 @@ def union_schemas(schemas: list[dict]) -> dict:
         s = stack.pop(0)
         if not s:
             return {}
-        if set(s) == {"anyOf"}:
-            stack = list(s["anyOf"]) + stack
+        if set(s) == {'anyOf'}:
+            stack = list(s['anyOf']) + stack
             continue
         flat.append(s)
     enum_values: list[Any] = []
     typed_members: list[dict] = []
     for s in flat:
-        if set(s) == {"enum"}:
-            vals = s["enum"]
-        elif set(s) == {"const"}:
-            vals = [s["const"]]
-        elif "type" in s and not ({"enum", "const", "anyOf"} & set(s)):
+        if set(s) == {'enum'}:
+            vals = s['enum']
+        elif set(s) == {'const'}:
+            vals = [s['const']]
+        elif 'type' in s and not ({'enum', 'const', 'anyOf'} & set(s)):
             typed_members.append(s)
             continue
         else:
-            raise ValueError(f"cannot union schema {s!r}")
+            raise ValueError(f'cannot union schema {s!r}')
         for v in vals:
             if not any(v == e and type(v) is type(e) for e in enum_values):
                 enum_values.append(v)
     if None in enum_values and typed_members:
         enum_values = [v for v in enum_values if v is not None]
-        typed_members.append({"type": "null"})
+        typed_members.append({'type': 'null'})
     typed = _merge_typed(typed_members)
     enum_values = [v for v in enum_values if not _enum_accepted_by(v, typed)]
-    if enum_values and typed == {"type": "null"}:
-        return {"enum": enum_values + [None]}  # Optional[Literal[...]]
+    if enum_values and typed == {'type': 'null'}:
+        return {'enum': enum_values + [None]}  # Optional[Literal[...]]
     if typed is None:
-        return {"enum": enum_values}
+        return {'enum': enum_values}
     if not enum_values:
         return typed
-    return {"anyOf": [typed, {"enum": enum_values}]}
+    return {'anyOf': [typed, {'enum': enum_values}]}
 
 
 # ---------------------------------------------------------------------------
@@ -500,10 +499,10 @@ def union_schemas(schemas: list[dict]) -> dict:
 
 def module_name(path: str) -> str:
     """'peft/tuners/lora/config.py' -> 'peft.tuners.lora.config'; __init__ -> package."""
-    parts = path[:-3].split("/")
-    if parts[-1] == "__init__":
+    parts = path[:-3].split('/')
+    if parts[-1] == '__init__':
         parts = parts[:-1]
-    return ".".join(parts)
+    return '.'.join(parts)
 
 
 def _top_level_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
@@ -534,7 +533,7 @@ class ModuleInfo:
     star_imports: list = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        is_pkg = self.path.endswith("__init__.py")
+        is_pkg = self.path.endswith('__init__.py')
         for stmt in _top_level_statements(self.tree.body):
             if isinstance(stmt, ast.ClassDef):
                 self.classes.setdefault(stmt.name, stmt)
@@ -545,23 +544,23 @@ class ModuleInfo:
             elif isinstance(stmt, ast.ImportFrom):
                 base = resolve_relative(self.name, is_pkg, stmt.module, stmt.level)
                 for alias in stmt.names:
-                    if alias.name == "*":
+                    if alias.name == '*':
                         self.star_imports.append(base)
                     else:
                         self.imports.setdefault(alias.asname or alias.name, (base, alias.name))
 
 
-def resolve_relative(current: str, is_pkg: bool, module: Optional[str], level: int) -> str:
+def resolve_relative(current: str, is_pkg: bool, module: str | None, level: int) -> str:
     if level == 0:
-        return module or ""
-    parts = current.split(".")
+        return module or ''
+    parts = current.split('.')
     if not is_pkg:
         parts = parts[:-1]
     if level > 1:
         parts = parts[: len(parts) - (level - 1)]
     if module:
-        parts = parts + module.split(".")
-    return ".".join(parts)
+        parts = parts + module.split('.')
+    return '.'.join(parts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -576,16 +575,16 @@ class VersionSources:
     def __init__(self, sources: dict[str, str]):
         self.sources = sources
         self.paths = {module_name(p): p for p in sorted(sources)}
-        self._modules: dict[str, Optional[ModuleInfo]] = {}
+        self._modules: dict[str, ModuleInfo | None] = {}
         # Cheap textual index of class names, so only the modules that matter get parsed.
         self._by_name: dict[str, list[ClassRef]] = {}
         for mod, path in self.paths.items():
-            for cname in re.findall(r"^[ \t]*class\s+([A-Za-z_][A-Za-z0-9_]*)", sources[path], re.M):
+            for cname in re.findall(r'^[ \t]*class\s+([A-Za-z_][A-Za-z0-9_]*)', sources[path], re.M):
                 refs = self._by_name.setdefault(cname, [])
                 if ClassRef(mod, cname) not in refs:
                     refs.append(ClassRef(mod, cname))
 
-    def module(self, name: str) -> Optional[ModuleInfo]:
+    def module(self, name: str) -> ModuleInfo | None:
         """The parsed module `name` (e.g. 'peft.tuners.lora.config'), or None."""
         if name not in self._modules:
             path = self.paths.get(name)
@@ -608,9 +607,11 @@ class VersionSources:
         return out
 
     def classdef(self, ref: ClassRef) -> ast.ClassDef:
-        return self.module(ref.module).classes[ref.name]
+        module = self.module(ref.module)
+        assert module is not None, ref  # a ClassRef names a class found in a parsed module
+        return module.classes[ref.name]
 
-    def lookup(self, module: str, name: str, _seen: Optional[set] = None) -> Optional[tuple[str, str, Any]]:
+    def lookup(self, module: str, name: str, _seen: set | None = None) -> tuple[str, str, Any] | None:
         """Follow imports: returns ('class', module, name) / ('alias', module, expr) / None."""
         seen = _seen if _seen is not None else set()
         if (module, name) in seen:
@@ -620,9 +621,9 @@ class VersionSources:
         if mod is None:
             return None
         if name in mod.classes:
-            return ("class", module, name)
+            return ('class', module, name)
         if name in mod.aliases:
-            return ("alias", module, mod.aliases[name])
+            return ('alias', module, mod.aliases[name])
         if name in mod.imports:
             target_mod, target_name = mod.imports[name]
             got = self.lookup(target_mod, target_name, seen)
@@ -634,7 +635,7 @@ class VersionSources:
                 return got
         return None
 
-    def resolve_class(self, module: str, node_or_name: ast.expr | str) -> Optional[ClassRef]:
+    def resolve_class(self, module: str, node_or_name: ast.expr | str) -> ClassRef | None:
         if isinstance(node_or_name, str):
             name = node_or_name
         elif isinstance(node_or_name, ast.Name):
@@ -644,11 +645,11 @@ class VersionSources:
         else:
             return None
         got = self.lookup(module, name)
-        if got is not None and got[0] == "class":
+        if got is not None and got[0] == 'class':
             return ClassRef(got[1], got[2])
-        if got is not None and got[0] == "alias" and isinstance(got[2], (ast.Name, ast.Attribute)):
+        if got is not None and got[0] == 'alias' and isinstance(got[2], (ast.Name, ast.Attribute)):
             return self.resolve_class(got[1], got[2])
-        candidates = [c for c in self._by_name.get(name, []) if name in getattr(self.module(c.module), "classes", {})]
+        candidates = [c for c in self._by_name.get(name, []) if name in getattr(self.module(c.module), 'classes', {})]
         if len(candidates) == 1:
             return candidates[0]
         return None
@@ -676,8 +677,8 @@ class VersionSources:
     def is_dataclass(self, ref: ClassRef) -> bool:
         for dec in self.classdef(ref).decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
-            if (isinstance(target, ast.Name) and target.id == "dataclass") or (
-                isinstance(target, ast.Attribute) and target.attr == "dataclass"
+            if (isinstance(target, ast.Name) and target.id == 'dataclass') or (
+                isinstance(target, ast.Attribute) and target.attr == 'dataclass'
             ):
                 return True
         return False
@@ -685,15 +686,15 @@ class VersionSources:
     def is_enum(self, ref: ClassRef) -> bool:
         for b in self.classdef(ref).bases:
             name = b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else None
-            if name in ("Enum", "IntEnum", "StrEnum"):
+            if name in ('Enum', 'IntEnum', 'StrEnum'):
                 return True
         return any(self.is_enum(b) for b in self.bases(ref))
 
-    def enum_values(self, ref: ClassRef) -> Optional[list]:
+    def enum_values(self, ref: ClassRef) -> list | None:
         values = []
         for stmt in self.classdef(ref).body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                if stmt.targets[0].id.startswith("_"):
+                if stmt.targets[0].id.startswith('_'):
                     continue
                 try:
                     values.append(_literal_value(stmt.value))
@@ -704,7 +705,7 @@ class VersionSources:
     def schema_resolver(self, module: str, _depth: int = 0) -> Resolver:
         """Resolver for annotation_to_schema in the context of `module`."""
 
-        def resolve(node: ast.expr) -> Optional[dict]:
+        def resolve(node: ast.expr) -> dict | None:
             if _depth > 10:
                 return None
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
@@ -715,21 +716,21 @@ class VersionSources:
                 ref = self.resolve_class(module, name)
                 if ref is None:
                     return None
-                got = ("class", ref.module, ref.name)
-            if got[0] == "alias":
+                got = ('class', ref.module, ref.name)
+            if got[0] == 'alias':
                 return annotation_to_schema(got[2], self.schema_resolver(got[1], _depth + 1))
             ref = ClassRef(got[1], got[2])
             if self.is_enum(ref):
                 vals = self.enum_values(ref)
-                return union_schemas([{"enum": vals}]) if vals else None
+                return union_schemas([{'enum': vals}]) if vals else None
             if self.is_dataclass(ref):
-                return {"type": "object"}
+                return {'type': 'object'}
             return None
 
         return resolve
 
     # -- fields ------------------------------------------------------------
-    def own_fields(self, ref: ClassRef) -> dict[str, "FieldInfo"]:
+    def own_fields(self, ref: ClassRef) -> dict[str, FieldInfo]:
         if not self.is_dataclass(ref):
             return {}
         out = {}
@@ -752,7 +753,7 @@ class VersionSources:
             )
         return out
 
-    def fields(self, ref: ClassRef) -> dict[str, "FieldInfo"]:
+    def fields(self, ref: ClassRef) -> dict[str, FieldInfo]:
         """All dataclass fields of `ref` including inherited ones (subclass wins)."""
         out: dict[str, FieldInfo] = {}
         for base in reversed(self.bases(ref)):
@@ -768,11 +769,11 @@ class FieldInfo:
     schema: dict
     has_default: bool  # has a plain-JSON-literal default
     default: Any
-    help: Optional[str]
+    help: str | None
     owner: str
 
 
-def eval_str(node: Optional[ast.expr]) -> Optional[str]:
+def eval_str(node: ast.expr | None) -> str | None:
     """Evaluate a help-text expression: str constants, '+' and implicit concatenation."""
     if node is None:
         return None
@@ -789,30 +790,30 @@ def eval_str(node: Optional[ast.expr]) -> Optional[str]:
             if isinstance(v, ast.Constant):
                 parts.append(str(v.value))
             elif isinstance(v, ast.FormattedValue):
-                parts.append("{" + ast.unparse(v.value) + "}")
-        return "".join(parts)
+                parts.append('{' + ast.unparse(v.value) + '}')
+        return ''.join(parts)
     return None
 
 
-def field_default_and_help(value: Optional[ast.expr]) -> tuple[bool, Any, Optional[str]]:
+def field_default_and_help(value: ast.expr | None) -> tuple[bool, Any, str | None]:
     """(has plain literal default, default, help text) of a dataclass field assignment."""
     if value is None:
         return False, None, None
     if (
         isinstance(value, ast.Call)
-        and ((isinstance(value.func, ast.Name) and value.func.id == "field") or
-             (isinstance(value.func, ast.Attribute) and value.func.attr == "field"))
+        and ((isinstance(value.func, ast.Name) and value.func.id == 'field') or
+             (isinstance(value.func, ast.Attribute) and value.func.attr == 'field'))
     ):
         kw = {k.arg: k.value for k in value.keywords if k.arg}
         help_text = None
-        meta = kw.get("metadata")
+        meta = kw.get('metadata')
         if isinstance(meta, ast.Dict):
             for k, v in zip(meta.keys, meta.values):
-                if isinstance(k, ast.Constant) and k.value == "help":
+                if isinstance(k, ast.Constant) and k.value == 'help':
                     help_text = eval_str(v)
-        if "default" in kw:
+        if 'default' in kw:
             try:
-                return True, _literal_value(kw["default"]), help_text
+                return True, _literal_value(kw['default']), help_text
             except ValueError:
                 return False, None, help_text
         return False, None, help_text
@@ -824,19 +825,19 @@ def field_default_and_help(value: Optional[ast.expr]) -> tuple[bool, Any, Option
 
 def find_enum(vs: VersionSources, enum_name: str) -> list[str]:
     """Values of PeftType/TaskType in this version (None if not found)."""
-    preferred = ["peft.utils.peft_types", "peft.utils.config", "peft.config"]
+    preferred = ['peft.utils.peft_types', 'peft.utils.config', 'peft.config']
     refs = [ClassRef(m, enum_name) for m in preferred] + vs._by_name.get(enum_name, [])
     for ref in refs:
         mod = vs.module(ref.module)
         if mod is not None and enum_name in mod.classes:
             return [v for v in vs.enum_values(ref) or [] if isinstance(v, str)]
-    raise ValueError(f"{enum_name} not found")
+    raise ValueError(f'{enum_name} not found')
 
 
-def _peft_type_key(node: ast.expr, peft_types: list[str]) -> Optional[str]:
+def _peft_type_key(node: ast.expr, peft_types: list[str]) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "PeftType":
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == 'PeftType':
         return node.attr
     return None
 
@@ -844,18 +845,19 @@ def _peft_type_key(node: ast.expr, peft_types: list[str]) -> Optional[str]:
 def find_config_mapping(vs: VersionSources, peft_types: list[str]) -> dict[str, ClassRef]:
     """peft_type -> config class, from PEFT_TYPE_TO_CONFIG_MAPPING literals and register_peft_method calls."""
     out: dict[str, ClassRef] = {}
-    mods = {m.name: m for key in ("PEFT_TYPE_TO_CONFIG_MAPPING", "register_peft_method") for m in vs.modules_containing(key)}
+    mods = {m.name: m for key in ('PEFT_TYPE_TO_CONFIG_MAPPING', 'register_peft_method')
+            for m in vs.modules_containing(key)}
     for mod in mods.values():
         for node in ast.walk(mod.tree):
             value = None
             if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "PEFT_TYPE_TO_CONFIG_MAPPING" for t in node.targets
+                isinstance(t, ast.Name) and t.id == 'PEFT_TYPE_TO_CONFIG_MAPPING' for t in node.targets
             ):
                 value = node.value
             elif (
                 isinstance(node, ast.AnnAssign)
                 and isinstance(node.target, ast.Name)
-                and node.target.id == "PEFT_TYPE_TO_CONFIG_MAPPING"
+                and node.target.id == 'PEFT_TYPE_TO_CONFIG_MAPPING'
             ):
                 value = node.value
             if isinstance(value, ast.Dict):
@@ -865,11 +867,11 @@ def find_config_mapping(vs: VersionSources, peft_types: list[str]) -> dict[str, 
                     if key and ref:
                         out[key] = ref
             if isinstance(node, ast.Call):
-                fname = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-                if fname != "register_peft_method":
+                fname = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, 'attr', None)
+                if fname != 'register_peft_method':
                     continue
                 kw = {k.arg: k.value for k in node.keywords if k.arg}
-                name, cls = kw.get("name"), kw.get("config_cls")
+                name, cls = kw.get('name'), kw.get('config_cls')
                 if isinstance(name, ast.Constant) and isinstance(name.value, str) and cls is not None:
                     ref = vs.resolve_class(mod.name, cls)
                     if ref:
@@ -879,11 +881,11 @@ def find_config_mapping(vs: VersionSources, peft_types: list[str]) -> dict[str, 
 
 def class_family(vs: VersionSources, ref: ClassRef) -> str:
     names = {r.name for r in vs.ancestors(ref)}
-    if "LoraConfig" in names:
-        return "lora"
-    if "PromptLearningConfig" in names:
-        return "prompt-learning"
-    return "other"
+    if 'LoraConfig' in names:
+        return 'lora'
+    if 'PromptLearningConfig' in names:
+        return 'prompt-learning'
+    return 'other'
 
 
 @dataclasses.dataclass
@@ -906,8 +908,8 @@ class VersionInfo:
 
 def analyze_version(version: str, sources: dict[str, str]) -> VersionInfo:
     vs = VersionSources(sources)
-    peft_types = find_enum(vs, "PeftType")
-    task_types = find_enum(vs, "TaskType")
+    peft_types = find_enum(vs, 'PeftType')
+    task_types = find_enum(vs, 'TaskType')
     mapping = find_config_mapping(vs, peft_types)
     methods = {}
     for peft_type, ref in sorted(mapping.items()):
@@ -927,7 +929,7 @@ def analyze_version(version: str, sources: dict[str, str]) -> VersionInfo:
 # ---------------------------------------------------------------------------
 
 
-def presence(versions: list[str], present: Iterable[str]) -> tuple[Optional[str], Optional[str], list[str]]:
+def presence(versions: list[str], present: Iterable[str]) -> tuple[str | None, str | None, list[str]]:
     """(since, removed, gaps) of something present in `present` among ordered `versions`.
 
     removed is the first version after the last presence (None if still present);
@@ -948,9 +950,9 @@ class MergedField:
     name: str
     schema: dict
     since: str
-    removed: Optional[str]
+    removed: str | None
     gaps: list[str]
-    description: Optional[str]
+    description: str | None
     has_default: bool
     default: Any
     annotations: dict[str, list[str]]  # annotation text -> versions
@@ -967,26 +969,26 @@ class MergedMethod:
     family: str
     families: list[str]
     since: str
-    removed: Optional[str]
+    removed: str | None
     gaps: list[str]
     in_enum_versions: list[str]
     versions: list[str]
     fields: dict[str, MergedField]
 
 
-def _typed_part(schema: dict) -> Optional[dict]:
+def _typed_part(schema: dict) -> dict | None:
     """The member of a (possibly anyOf) schema that carries "type", if any."""
-    if "type" in schema:
+    if 'type' in schema:
         return schema
-    for member in schema.get("anyOf", []):
-        if "type" in member:
+    for member in schema.get('anyOf', []):
+        if 'type' in member:
             return member
     return None
 
 
 def _string_enum_values(schema: dict) -> list[str]:
-    members = schema.get("anyOf", [schema])
-    return [v for m in members for v in m.get("enum", []) if isinstance(v, str)]
+    members = schema.get('anyOf', [schema])
+    return [v for m in members for v in m.get('enum', []) if isinstance(v, str)]
 
 
 def refine_over_time(schemas: list[dict]) -> list[dict]:
@@ -1003,16 +1005,16 @@ def refine_over_time(schemas: list[dict]) -> list[dict]:
     """
     out = copy.deepcopy(schemas)
     # 1. bare containers
-    items = [t["items"] for t in map(_typed_part, out) if t and "array" in _types_of(t) and "items" in t]
+    items = [t['items'] for t in map(_typed_part, out) if t and 'array' in _types_of(t) and 'items' in t]
     if items:
         merged_items = union_schemas(items)
         for t in map(_typed_part, out):
-            if t and "array" in _types_of(t) and "items" not in t and "prefixItems" not in t:
-                t["items"] = copy.deepcopy(merged_items)
+            if t and 'array' in _types_of(t) and 'items' not in t and 'prefixItems' not in t:
+                t['items'] = copy.deepcopy(merged_items)
     # 2. str narrowed to Literal
     def plain_str(schema: dict) -> bool:
         t = _typed_part(schema)
-        return bool(t) and "string" in _types_of(t) and not any(_keyword_group(k) == "string" for k in t)
+        return t is not None and 'string' in _types_of(t) and not any(_keyword_group(k) == 'string' for k in t)
 
     plain = [i for i, sch in enumerate(out) if plain_str(sch)]
     literal_only = [i for i, sch in enumerate(out) if not plain_str(sch) and _string_enum_values(sch)]
@@ -1020,13 +1022,14 @@ def refine_over_time(schemas: list[dict]) -> list[dict]:
         values = _unique(v for sch in out for v in _string_enum_values(sch))
         for i in plain:
             t = _typed_part(out[i])
-            rest = [x for x in _types_of(t) if x != "string"]
-            others = [m for m in out[i].get("anyOf", [out[i]]) if m is not t]
-            typed = {k: v for k, v in t.items() if _keyword_group(k) != "string"}
+            assert t is not None  # plain_str found it
+            rest = [x for x in _types_of(t) if x != 'string']
+            others = [m for m in out[i].get('anyOf', [out[i]]) if m is not t]
+            typed = {k: v for k, v in t.items() if _keyword_group(k) != 'string'}
             if rest:
-                typed["type"] = rest[0] if len(rest) == 1 else rest
+                typed['type'] = rest[0] if len(rest) == 1 else rest
                 others.append(typed)
-            out[i] = union_schemas(others + [{"enum": values}])
+            out[i] = union_schemas(others + [{'enum': values}])
     return out
 
 
@@ -1038,7 +1041,7 @@ def merge_field(name: str, per_version: list[tuple[str, FieldInfo]], method_vers
         s = f.schema
         if f.has_default and f.default is None:
             # `x: int = None` is common in PEFT; the default is written as null.
-            s = union_schemas([s, {"type": "null"}])
+            s = union_schemas([s, {'type': 'null'}])
         schemas.append(s)
         annotations.setdefault(f.annotation, []).append(v)
         if f.has_default and not any(d == f.default and type(d) is type(f.default) for d in defaults):
@@ -1046,6 +1049,7 @@ def merge_field(name: str, per_version: list[tuple[str, FieldInfo]], method_vers
     raw_changed = len({json.dumps(x, sort_keys=True) for x in schemas}) > 1
     schemas = refine_over_time(schemas)
     since, removed, gaps = presence(method_versions, [v for v, _ in per_version])
+    assert since is not None  # the field is in at least one version
     newest = per_version[-1][1]
     description = next((f.help for _, f in reversed(per_version) if f.help), None)
     return MergedField(
@@ -1082,6 +1086,7 @@ def merge_versions(infos: list[VersionInfo]) -> tuple[list[str], dict[str, str],
         per_version = [(i.version, i.methods[peft_type]) for i in infos if peft_type in i.methods]
         mversions = [v for v, _ in per_version]
         since, removed, gaps = presence(versions, mversions)
+        assert since is not None  # the method is in at least one version
         field_names: list[str] = []
         for _, m in per_version:
             for fname in m.fields:
@@ -1125,91 +1130,91 @@ def apply_overrides(method: MergedMethod, field: MergedField, task_types: list[s
     """The property schema of a field after the documented special rules."""
     name = field.name
     schema = copy.deepcopy(field.schema)
-    if name == "peft_type":
-        return {"const": method.peft_type}
-    if name == "task_type":
-        return {"enum": list(task_types) + [None]}
-    if name in FLOAT_WRITTEN_INT_FIELDS and "integer" in _types_of(schema):
-        schema = union_schemas([schema, {"type": "number"}])
-    if name in RANK_FIELDS and "integer" in _types_of(schema):
+    if name == 'peft_type':
+        return {'const': method.peft_type}
+    if name == 'task_type':
+        return {'enum': list(task_types) + [None]}
+    if name in FLOAT_WRITTEN_INT_FIELDS and 'integer' in _types_of(schema):
+        schema = union_schemas([schema, {'type': 'number'}])
+    if name in RANK_FIELDS and 'integer' in _types_of(schema):
         minimum = 0 if any(d == 0 and not isinstance(d, bool) for d in field.defaults) else 1
         schema = _add_numeric_minimum(schema, minimum)
-    if name == "init_lora_weights" and method.family == "lora":
+    if name == 'init_lora_weights' and method.family == 'lora':
         schema = init_lora_weights_schema(schema)
     return schema
 
 
 def _add_numeric_minimum(schema: dict, minimum: int) -> dict:
-    if "anyOf" in schema:
-        return {"anyOf": [_add_numeric_minimum(s, minimum) for s in schema["anyOf"]]}
-    if "type" in schema:
+    if 'anyOf' in schema:
+        return {'anyOf': [_add_numeric_minimum(s, minimum) for s in schema['anyOf']]}
+    if 'type' in schema:
         out = dict(schema)
-        out["minimum"] = minimum
+        out['minimum'] = minimum
         return out
     return schema
 
 
 def init_lora_weights_schema(schema: dict) -> dict:
     """bool (+null if ever nullable) | every Literal value ever seen + extras | pissa_niter_N."""
-    members = schema["anyOf"] if set(schema) == {"anyOf"} else [schema]
+    members = schema['anyOf'] if set(schema) == {'anyOf'} else [schema]
     types: list[str] = []
     values: list[Any] = []
     for s in members:
         types += [t for t in _types_of(s) if t not in types]
-        values += [v for v in s.get("enum", []) if v not in values]
-    if any(t not in ("boolean", "null") for t in types):
-        raise ValueError(f"unexpected init_lora_weights schema {schema!r}")
+        values += [v for v in s.get('enum', []) if v not in values]
+    if any(t not in ('boolean', 'null') for t in types):
+        raise ValueError(f'unexpected init_lora_weights schema {schema!r}')
     values = [v for v in values if v != INIT_LORA_WEIGHTS_PLACEHOLDER]
     values += [v for v in INIT_LORA_WEIGHTS_EXTRA_VALUES if v not in values]
     types.sort(key=TYPE_ORDER.index)
     return {
-        "anyOf": [
-            {"type": types[0] if len(types) == 1 else types},
-            {"enum": values},
-            {"type": "string", "pattern": INIT_LORA_WEIGHTS_PATTERN},
-        ]
+        'anyOf': [
+            {'type': types[0] if len(types) == 1 else types},
+            {'enum': values},
+            {'type': 'string', 'pattern': INIT_LORA_WEIGHTS_PATTERN},
+        ],
     }
 
 
 def property_schema(method: MergedMethod, field: MergedField, task_types: list[str]) -> dict:
     prop = apply_overrides(method, field, task_types)
     if field.description:
-        prop["description"] = field.description
-    if field.has_default and field.name not in ("peft_type",):
-        prop["default"] = field.default
-    prop["x-peft-since"] = field.since
+        prop['description'] = field.description
+    if field.has_default and field.name not in ('peft_type',):
+        prop['default'] = field.default
+    prop['x-peft-since'] = field.since
     if field.removed:
-        prop["x-peft-removed"] = field.removed
+        prop['x-peft-removed'] = field.removed
     if field.gaps:
-        prop["x-peft-absent-in"] = field.gaps
+        prop['x-peft-absent-in'] = field.gaps
     if any((owner, field.name) in NEVER_WRITTEN_FIELDS for owner in field.owners):
         # LoraConfig.to_dict() pops it; subclasses (AdaLoraConfig) inherit that to_dict.
-        prop["x-peft-never-written"] = True
+        prop['x-peft-never-written'] = True
     if field.schema_changed and len(field.annotations) > 1:
-        prop["x-peft-annotations"] = {
-            a: f"{vs[0]}" if len(vs) == 1 else f"{vs[0]} ... {vs[-1]}" for a, vs in field.annotations.items()
+        prop['x-peft-annotations'] = {
+            a: f'{vs[0]}' if len(vs) == 1 else f'{vs[0]} ... {vs[-1]}' for a, vs in field.annotations.items()
         }
     return prop
 
 
 def schema_filename(peft_type: str) -> str:
-    return f"{peft_type.lower()}.schema.json"
+    return f'{peft_type.lower()}.schema.json'
 
 
 def required_keys(method: MergedMethod) -> list[str]:
     req = list(REQUIRED_ALWAYS)
-    if method.family == "lora":
+    if method.family == 'lora':
         req += REQUIRED_LORA_FAMILY
     return sorted(k for k in req if k in method.fields)
 
 
-def method_note(method: MergedMethod) -> Optional[str]:
+def method_note(method: MergedMethod) -> str | None:
     if method.in_enum_versions:
         return None
     return (
-        f"{method.peft_type} is only a key of PEFT_TYPE_TO_CONFIG_MAPPING (peft {method.versions[0]} ... "
-        f"{method.versions[-1]}), never a PeftType member: {method.class_name} sets peft_type to its own "
-        f"value in __post_init__, so PEFT never writes {method.peft_type!r}; such a file loads only in those releases."
+        f'{method.peft_type} is only a key of PEFT_TYPE_TO_CONFIG_MAPPING (peft {method.versions[0]} ... '
+        f'{method.versions[-1]}), never a PeftType member: {method.class_name} sets peft_type to its own '
+        f'value in __post_init__, so PEFT never writes {method.peft_type!r}; such a file loads only in those releases.'
     )
 
 
@@ -1221,29 +1226,29 @@ def build_method_schema(method: MergedMethod, versions: list[str], task_types: l
         f"'required' ({', '.join(req)}) is adapter-guard policy, not PEFT's (PEFT fills missing keys with defaults)."
     )
     schema = {
-        "$schema": SCHEMA_DIALECT,
-        "$id": f"{ID_BASE}peft/{schema_filename(method.peft_type)}",
-        "title": f"PEFT {method.class_name} (adapter_config.json, peft_type {method.peft_type})",
-        "description": desc,
-        "type": "object",
-        "x-peft-type": method.peft_type,
-        "x-peft-class": method.class_name,
-        "x-peft-since": method.since,
-        "x-peft-removed": method.removed,
-        "x-peft-family": method.family,
-        "required": req,
-        "properties": {
+        '$schema': SCHEMA_DIALECT,
+        '$id': f'{ID_BASE}peft/{schema_filename(method.peft_type)}',
+        'title': f'PEFT {method.class_name} (adapter_config.json, peft_type {method.peft_type})',
+        'description': desc,
+        'type': 'object',
+        'x-peft-type': method.peft_type,
+        'x-peft-class': method.class_name,
+        'x-peft-since': method.since,
+        'x-peft-removed': method.removed,
+        'x-peft-family': method.family,
+        'required': req,
+        'properties': {
             name: property_schema(method, f, task_types) for name, f in method.fields.items()
         },
-        "additionalProperties": False,
+        'additionalProperties': False,
     }
     if len(method.class_names) > 1:
-        schema["x-peft-classes"] = method.class_names
+        schema['x-peft-classes'] = method.class_names
     if method.gaps:
-        schema["x-peft-absent-in"] = method.gaps
+        schema['x-peft-absent-in'] = method.gaps
     note = method_note(method)
     if note:
-        schema["x-peft-note"] = note
+        schema['x-peft-note'] = note
     return schema
 
 
@@ -1251,21 +1256,21 @@ def build_index(versions: list[str], task_since: dict[str, str], methods: dict[s
     out_methods = {}
     for peft_type, m in methods.items():
         entry = {
-            "schema": schema_filename(peft_type),
-            "class": m.class_name,
-            "family": m.family,
-            "since": m.since,
-            "removed": m.removed,
+            'schema': schema_filename(peft_type),
+            'class': m.class_name,
+            'family': m.family,
+            'since': m.since,
+            'removed': m.removed,
         }
         note = method_note(m)
         if note:
-            entry["note"] = note
+            entry['note'] = note
         out_methods[peft_type] = entry
     return {
-        "generator": GENERATOR,
-        "peft-versions": versions,
-        "task-types": task_since,
-        "methods": out_methods,
+        'generator': GENERATOR,
+        'peft-versions': versions,
+        'task-types': task_since,
+        'methods': out_methods,
     }
 
 
@@ -1275,20 +1280,20 @@ def build_dispatch_schema(versions: list[str], methods: dict[str, MergedMethod])
     # file's own location (check-jsonschema would otherwise try to download
     # https://github.com/... instead of reading schemas/peft/*.schema.json).
     return {
-        "$schema": SCHEMA_DIALECT,
-        "title": "PEFT adapter_config.json (any method)",
-        "description": (
+        '$schema': SCHEMA_DIALECT,
+        'title': 'PEFT adapter_config.json (any method)',
+        'description': (
             f"Generated by {GENERATOR} from peft {versions[0]} ... {versions[-1]}. Do not edit. "
             "peft_type must be a known value; the file is then validated against that method's schema "
             "in peft/<peft_type lower-cased>.schema.json."
         ),
-        "type": "object",
-        "required": ["peft_type"],
-        "properties": {"peft_type": {"enum": types}},
-        "allOf": [
+        'type': 'object',
+        'required': ['peft_type'],
+        'properties': {'peft_type': {'enum': types}},
+        'allOf': [
             {
-                "if": {"properties": {"peft_type": {"const": t}}, "required": ["peft_type"]},
-                "then": {"$ref": f"peft/{schema_filename(t)}"},
+                'if': {'properties': {'peft_type': {'const': t}}, 'required': ['peft_type']},
+                'then': {'$ref': f'peft/{schema_filename(t)}'},
             }
             for t in types
         ],
@@ -1296,12 +1301,13 @@ def build_dispatch_schema(versions: list[str], methods: dict[str, MergedMethod])
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + '\n'
 
 
-def write_outputs(out_dir: Path, versions: list[str], task_since: dict[str, str], methods: dict[str, MergedMethod]) -> list[Path]:
+def write_outputs(out_dir: Path, versions: list[str], task_since: dict[str, str],
+                  methods: dict[str, MergedMethod]) -> list[Path]:
     """Write schemas/peft/*.schema.json, schemas/peft/index.json and schemas/adapter_config.schema.json."""
-    peft_dir = out_dir / "peft"
+    peft_dir = out_dir / 'peft'
     peft_dir.mkdir(parents=True, exist_ok=True)
     task_types = list(task_since)
     written = []
@@ -1310,19 +1316,19 @@ def write_outputs(out_dir: Path, versions: list[str], task_since: dict[str, str]
         path = peft_dir / schema_filename(peft_type)
         wanted.add(path.name)
         written.append(_write_if_changed(path, dumps(build_method_schema(m, versions, task_types))))
-    for stale in peft_dir.glob("*.schema.json"):
+    for stale in peft_dir.glob('*.schema.json'):
         if stale.name not in wanted:
             stale.unlink()
-    written.append(_write_if_changed(peft_dir / "index.json", dumps(build_index(versions, task_since, methods))))
+    written.append(_write_if_changed(peft_dir / 'index.json', dumps(build_index(versions, task_since, methods))))
     written.append(
-        _write_if_changed(out_dir / "adapter_config.schema.json", dumps(build_dispatch_schema(versions, methods)))
+        _write_if_changed(out_dir / 'adapter_config.schema.json', dumps(build_dispatch_schema(versions, methods))),
     )
     return written
 
 
 def _write_if_changed(path: Path, text: str) -> Path:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    if not path.exists() or path.read_text(encoding='utf-8') != text:
+        path.write_text(text, encoding='utf-8')
     return path
 
 
@@ -1337,22 +1343,23 @@ def report_changes(methods: dict[str, MergedMethod]) -> list[str]:
     for peft_type, m in methods.items():
         for f in m.fields.values():
             if f.schema_changed:
-                hist = "; ".join(f"{a} [{vs[0]}..{vs[-1]}]" for a, vs in f.annotations.items())
-                lines.append(f"{peft_type}.{f.name}: {hist}")
+                hist = '; '.join(f'{a} [{vs[0]}..{vs[-1]}]' for a, vs in f.annotations.items())
+                lines.append(f'{peft_type}.{f.name}: {hist}')
     return lines
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--versions", help="comma-separated peft versions (default: every release on PyPI >= 0.1.0)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
-    ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help=f"wheel cache (default: {DEFAULT_CACHE_DIR})")
-    ap.add_argument("-v", "--verbose", action="store_true", help="print annotation changes across releases")
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--versions', help='comma-separated peft versions (default: every release on PyPI >= 0.1.0)')
+    ap.add_argument('--out', type=Path, default=DEFAULT_OUT, help=f'output directory (default: {DEFAULT_OUT})')
+    ap.add_argument('--cache-dir', type=Path, default=DEFAULT_CACHE_DIR,
+                    help=f'wheel cache (default: {DEFAULT_CACHE_DIR})')
+    ap.add_argument('-v', '--verbose', action='store_true', help='print annotation changes across releases')
     args = ap.parse_args(argv)
 
     start = time.monotonic()
     if args.versions:
-        versions = sort_versions(v.strip() for v in args.versions.split(",") if v.strip())
+        versions = sort_versions(v.strip() for v in args.versions.split(',') if v.strip())
     else:
         versions = list_pypi_versions()
     cache_dir = args.cache_dir.expanduser()
@@ -1360,19 +1367,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     for v in versions:
         archive = download(v, cache_dir)
         infos.append(analyze_version(v, read_sources(archive)))
-        print(f"peft {v}: {len(infos[-1].methods)} methods ({archive.name})", file=sys.stderr)
+        print(f'peft {v}: {len(infos[-1].methods)} methods ({archive.name})', file=sys.stderr)
     versions, task_since, methods = merge_versions(infos)
     write_outputs(args.out, versions, task_since, methods)
     if args.verbose:
         for line in report_changes(methods):
             print(line, file=sys.stderr)
     print(
-        f"wrote {len(methods)} method schemas from {len(versions)} peft releases "
-        f"({versions[0]} ... {versions[-1]}) to {args.out} in {time.monotonic() - start:.1f}s",
+        f'wrote {len(methods)} method schemas from {len(versions)} peft releases '
+        f'({versions[0]} ... {versions[-1]}) to {args.out} in {time.monotonic() - start:.1f}s',
         file=sys.stderr,
     )
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     sys.exit(main())

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Make real adapter_config.json files with older PEFT releases (test data).
 
 For each PEFT version this script creates a throwaway virtual environment,
@@ -38,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from typing import TypedDict
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / 'tests' / 'resources' / 'peft-versions'
@@ -50,7 +51,14 @@ TORCH = '2.13.0'  # the CPU wheel on this machine's disk; any other version pull
 # wheels and imports and runs beside torch 2.13 (seen 2026-11-29); the rest
 # (numpy 2.x, huggingface_hub, tokenizers, ...) is what pip picks, recorded as
 # pip_freeze in manifest.json.
-RELEASES: dict[str, dict[str, object]] = {
+class Release(TypedDict):
+    transformers: str
+    accelerate: str
+    extra: list[str]  # more requirements
+    why: str
+
+
+RELEASES: dict[str, Release] = {
     '0.4.0': {
         'transformers': '4.31.0',
         'accelerate': '0.21.0',
@@ -222,9 +230,9 @@ def log(message: str) -> None:
     print(f'[make_old_peft_fixtures] {message}', flush=True)
 
 
-def run(command: list[str], **kwargs: object) -> None:
+def run(command: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
     log(' '.join('<GENERATE>' if part == GENERATE else part for part in command))
-    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+    subprocess.run(command, check=True, env=env, cwd=cwd)
 
 
 def make_venv(work: Path, version: str, fresh: bool) -> Path:
@@ -236,7 +244,7 @@ def make_venv(work: Path, version: str, fresh: bool) -> Path:
         f'peft=={version}',
         f'transformers=={release["transformers"]}',
         f'accelerate=={release["accelerate"]}',
-        *release['extra'],  # type: ignore[misc]
+        *release['extra'],
     ]
     if fresh and venv.exists():
         shutil.rmtree(venv)
@@ -262,7 +270,7 @@ def freeze(python: Path) -> list[str]:
     return [line for line in listed.splitlines() if line and not line.startswith('#')]
 
 
-def generate(python: Path, work: Path, version: str) -> dict[str, object]:
+def generate(python: Path, work: Path, version: str) -> dict[str, Any]:
     staging = work / f'out-{version}'
     if staging.exists():
         shutil.rmtree(staging)
@@ -285,7 +293,7 @@ def generate(python: Path, work: Path, version: str) -> dict[str, object]:
     return json.loads((staging / 'results.json').read_text())
 
 
-def collect(work: Path, version: str, results: dict[str, object], out: Path) -> None:
+def collect(work: Path, version: str, results: dict[str, Any], out: Path) -> None:
     """Copy the kept files of each method that worked into out/<version>/<method>/."""
     target = out / version
     if target.exists():
@@ -341,9 +349,9 @@ def render_readme(manifest: dict[str, object]) -> str:
         '`lora-layers` (`layers_to_transform`, `layers_pattern`, `rank_pattern`, `alpha_pattern`,',
         '`use_rslora`, no `task_type`) are LoRA with non-default values.  The recipes (tiny ranks,',
         '`target_modules=["q_proj", "v_proj"]` for most adapter methods, 4 virtual tokens for the',
-        'prompt methods) are in the script; a keyword that a release\'s config class does not have',
+        "prompt methods) are in the script; a keyword that a release's config class does not have",
         'is left out for that release (`dropped_keywords` in `manifest.json`).  AdaLoRA uses',
-        '`lora_dropout=0.05`: PEFT 0.4\'s AdaLoRA fails with 0.0 (`TypeError: ... lora_dropout_layer',
+        "`lora_dropout=0.05`: PEFT 0.4's AdaLoRA fails with 0.0 (`TypeError: ... lora_dropout_layer",
         'is not a Module subclass`).  Everything else each venv held is in `pip_freeze` in `manifest.json`',
         '(numpy, huggingface_hub, tokenizers, safetensors: the newest pip chose that install).',
         '',
@@ -357,7 +365,7 @@ def render_readme(manifest: dict[str, object]) -> str:
         lines.append(
             f'| {version} | {info["transformers"]} | {info["accelerate"]} | {info["torch"]} '
             f'| {info["python"]} | {info["date"]} | {info["install_seconds"]} | {info["seconds"]} '
-            f'| {", ".join(kept)} |'
+            f'| {", ".join(kept)} |',
         )
     lines += ['', 'Why those transformers/accelerate releases:', '']
     for version, info in sorted(versions.items(), key=lambda item: _key(item[0])):
@@ -406,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = out / 'manifest.json'
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {'versions': {}}
     manifest['base_model_path'] = str(work / 'tiny-llama')
-    shown = [a for a in (argv if argv is not None else sys.argv[1:])]
+    shown = list(argv if argv is not None else sys.argv[1:])
     manifest['command'] = ' '.join(['python scripts/make_old_peft_fixtures.py', *shown])
 
     failed = []

@@ -15,17 +15,15 @@ from typing import Any
 import pytest
 
 from adapter_guard import architectures
-from adapter_guard.module_shapes import Architecture
-
-
 from adapter_guard import meta_shapes
+from adapter_guard.module_shapes import Architecture
 
 pytestmark = pytest.mark.peft
 
 DECODER = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=4, vocab_size=64,
                pad_token_id=0, bos_token_id=1, eos_token_id=1)
 SMALL: dict[str, dict[str, Any]] = {
-    **{model_type: DECODER for model_type in ('llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'phi', 'phi3')},
+    **dict.fromkeys(('llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'phi', 'phi3'), DECODER),
     'gpt2': dict(n_embd=16, n_layer=2, n_head=2, vocab_size=64, n_positions=32),
     't5': dict(d_model=16, d_kv=4, d_ff=32, num_layers=2, num_decoder_layers=3, num_heads=2, vocab_size=64),
     'mt5': dict(d_model=16, d_kv=4, d_ff=32, num_layers=2, num_decoder_layers=3, num_heads=2, vocab_size=64),
@@ -119,43 +117,46 @@ def test_light_path_knows_the_same_task_types_as_transformers(model_type: str) -
     assert architectures.CLASSES[model_type] == meta_shapes.classes_of(model_type)
 
 
-@pytest.mark.parametrize(('model_type', 'architecture'), [
+@pytest.mark.parametrize(('model_type', 'architecture'), (
     ('llama', 'LlamaForCausalLM'), ('gpt2', 'GPT2LMHeadModel'), ('t5', 'T5ForConditionalGeneration'),
     ('bert', 'BertForSequenceClassification'), ('qwen2', 'Qwen2ForSequenceClassification'),
-])
+))
 def test_without_task_type_the_class_config_json_names_is_used(model_type: str, architecture: str) -> None:
     config = {'model_type': model_type, 'architectures': [architecture], **SMALL[model_type]}
     light = architectures.build(config, None)
     meta = meta_shapes.build(config, None)
-    assert light is not None and meta is not None
+    assert light is not None
+    assert meta is not None
     assert light.model_class == architecture
     _compare(light, meta)
 
 
-@pytest.mark.parametrize(('model_type', 'fields'), [
+@pytest.mark.parametrize(('model_type', 'fields'), (
     pytest.param('phi', dict(qk_layernorm=True), id='phi-qk-layernorm'),
     pytest.param('gpt2', dict(add_cross_attention=True), id='gpt2-cross-attention'),
     pytest.param('bert', dict(is_decoder=True, add_cross_attention=True), id='bert-decoder'),
     pytest.param('mixtral', dict(num_local_experts=2, num_experts_per_tok=1), id='mixtral'),
     pytest.param('opt', dict(ffn_dim=32, word_embed_proj_dim=16), id='opt'),
-])
+))
 def test_what_the_light_path_leaves_to_the_meta_path(model_type: str, fields: dict[str, Any]) -> None:
     base = SMALL.get(model_type, dict(DECODER, num_key_value_heads=2))
     config = {'model_type': model_type, **base, **fields}
     assert architectures.build(config, 'CAUSAL_LM') is None
     meta = meta_shapes.build(config, 'CAUSAL_LM')
-    assert meta is not None and meta.modules
+    assert meta is not None
+    assert meta.modules
     linears = [m for m in meta.modules.values() if m.kind in ('linear', 'conv1d')]
-    assert linears and all(m.inputs is not None for m in linears)
+    assert linears
+    assert all(m.inputs is not None for m in linears)
 
 
-@pytest.mark.parametrize('config', [
+@pytest.mark.parametrize('config', (
     pytest.param({'model_type': 'llama', 'num_hidden_layers': 10 ** 9}, id='too-deep'),
     pytest.param({'model_type': 'llama', 'text_config': {'num_hidden_layers': 10 ** 9}}, id='too-deep-nested'),
     pytest.param({'model_type': 'no-such-model'}, id='unknown-model-type'),
     pytest.param({'model_type': 'llama', 'hidden_size': 'wide'}, id='wrong-type'),
     pytest.param({'model_type': 'llama', 'hidden_size': 15, 'num_attention_heads': 4}, id='transformers-rejects'),
-])
+))
 def test_meta_path_answers_none_for_configs_it_cannot_build(config: dict[str, Any]) -> None:
     assert meta_shapes.build(config, 'CAUSAL_LM') is None
 

@@ -41,7 +41,8 @@ def test_a_stored_result_is_read_and_a_changed_input_is_not(repo: Path, run) -> 
     # a new policy is another input: computed again, the planted finding is gone, the old entry removed
     (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "x/*"\nto = "{HUB}"\n')
     assert run('.', '--format', 'json').codes == ['AG301']
-    assert len(_entries(repo)) == 1 and _entries(repo) != [entry]
+    assert len(_entries(repo)) == 1
+    assert _entries(repo) != [entry]
     # a new commit is another input too
     write_config(repo / 'b', base_model_name_or_path=OTHER)
     commit('another silent move', '-a')

@@ -164,7 +164,8 @@ def test_github_workflow_triggers() -> None:
     uses = [s['uses'].split('@')[0] for s in job['steps'] if 'uses' in s]
     assert uses == ['actions/checkout', 'actions/setup-python', 'github/codeql-action/upload-sarif']
     upload = job['steps'][-1]
-    assert upload['if'] == 'always()' and upload['with']['sarif_file'] == 'adapter-guard.sarif'
+    assert upload['if'] == 'always()'
+    assert upload['with']['sarif_file'] == 'adapter-guard.sarif'
 
 
 @pytest.mark.parametrize(('event', 'which', 'passes'), (

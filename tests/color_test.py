@@ -94,11 +94,13 @@ def test_end_to_end(repo: Path, setting: str, environ: dict[str, str], terminal:
     write_config(repo / 'a', base_model_name_or_path='/home/alice/llama', lora_aplha=32)
     (repo / '.adapter-guard.toml').write_text('[severity]\nAG104 = "warning"\n')
     out = _cli(repo, ['--color', setting], environ, terminal)
-    assert ('a/adapter_config.json:4:30:' in out) and ('AG202' in out), out
+    assert 'a/adapter_config.json:4:30:' in out, out
+    assert 'AG202' in out, out
     assert (ESC in out) is expected, repr(out)
     if expected:
         assert '\x1b[1ma/adapter_config.json:4:30:\x1b[0m \x1b[1;31mAG202\x1b[0m base model' in out
-        assert '\x1b[1;33mAG104\x1b[0m' in out and '\x1b[1;33m [warning]\x1b[0m' in out
+        assert '\x1b[1;33mAG104\x1b[0m' in out
+        assert '\x1b[1;33m [warning]\x1b[0m' in out
         if 'PRE_COMMIT' not in environ:  # under pre-commit there is no summary line (its batches would each print one)
             assert '\x1b[1;31m1 error\x1b[0m and \x1b[1;33m1 warning\x1b[0m in 1 of 1 adapter config' in out
 
@@ -114,5 +116,6 @@ def test_github_annotations_stay_plain(repo: Path) -> None:
     write_config(repo / 'a', base_model_name_or_path='/home/alice/llama')
     out = _cli(repo, ['--format', 'github'], {'FORCE_COLOR': '1'}, False)
     annotation, text = out.split('\n', 1)
-    assert annotation.startswith('::error file=a/adapter_config.json,') and ESC not in annotation
+    assert annotation.startswith('::error file=a/adapter_config.json,')
+    assert ESC not in annotation
     assert ESC in text  # the log lines after it follow FORCE_COLOR, as Actions renders colour

@@ -17,7 +17,10 @@ from tests.wheelhouse import offline_environment
 
 @pytest.fixture(autouse=True, scope='session')
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No network, no user git config or templates leaking into test repos, no Hugging Face cache or token of the machine."""
+    """No network, no user git config or templates leaking into test repos.
+
+    And no Hugging Face cache or token of the machine.
+    """
     home = tmp_path_factory.mktemp('home')
     templates = tmp_path_factory.mktemp('git-templates')
     values = {

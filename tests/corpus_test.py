@@ -22,11 +22,13 @@ ODD = sorted((CORPUS / 'public-odd').glob('*.json'))
 
 # folder/number -> (AG0xx/AG1xx codes it must get, why)
 BROKEN = {
-    'public/086': ({'AG104'}, 'init_vera_weights: written by the 2023 VeRA pull-request branch, never in a PEFT release'),
+    'public/086': ({'AG104'},
+                   'init_vera_weights: written by the 2023 VeRA pull-request branch, never in a PEFT release'),
     'public/088': ({'AG102'}, 'hand-written experiment config with no base_model_name_or_path key (method_comparison)'),
     'public/093': ({'AG104'}, 'hand-written C3A config with exclude_modules/fan_in_fan_out, keys no C3A release has'),
     'public/103': ({'AG102'}, 'hand-written minimal IA3 config with no base_model_name_or_path key'),
-    'public/126': ({'AG104'}, 'exclude_modules: pre-release UniLoRA development output (no save_indices or peft_version)'),
+    'public/126': ({'AG104'},
+                   'exclude_modules: pre-release UniLoRA development output (no save_indices or peft_version)'),
     # public-odd: files named adapter_config.json that are not PEFT output
     'public-odd/002': ({'AG006'}, 'a custom projector config: no key PEFT writes, so another tool (a note)'),
     'public-odd/013': ({'AG006'}, 'mlx-lm (fine_tune_type, lora_parameters), written without its model key'),
@@ -36,7 +38,8 @@ BROKEN = {
     'public-odd/133': ({'AG101'}, 'UILINLORA: a peft_type from an unmerged pull request'),
     'public-odd/134': ({'AG101'}, 'FINEGATES: a peft_type from an unmerged branch'),
     'public-odd/135': ({'AG006'}, 'mlx-lm (fine_tune_type, lora_parameters, num_layers); base model under "model"'),
-    'public-odd/136': ({'AG006'}, 'a JAX tunix/qwix script ("framework": "jax-tunix-qwix"); base model under "base_model"'),
+    'public-odd/136': ({'AG006'},
+                       'a JAX tunix/qwix script ("framework": "jax-tunix-qwix"); base model under "base_model"'),
 }
 # folder/number -> (base_model_name_or_path, why): bare names the Hub does not have (AG207)
 BARE_NAMES = {

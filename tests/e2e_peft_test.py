@@ -26,32 +26,32 @@ import os
 os.environ['HF_HUB_OFFLINE'] = '1'
 os.environ['TRANSFORMERS_OFFLINE'] = '1'
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import json
+from pathlib import Path
+from typing import Any
 
-import huggingface_hub.constants  # noqa: E402
-import pytest  # noqa: E402
+import huggingface_hub.constants
+import pytest
 
-from adapter_guard import schemas  # noqa: E402
-from adapter_guard import versions  # noqa: E402
-from tests.e2e_util import build_tiny_llama  # noqa: E402
-from tests.e2e_util import card_metadata  # noqa: E402
-from tests.e2e_util import CONFIG_NAME  # noqa: E402
-from tests.e2e_util import git_commit_with_hooks  # noqa: E402
-from tests.e2e_util import HUB_ID  # noqa: E402
-from tests.e2e_util import ignoring_known_deprecations  # noqa: E402
-from tests.e2e_util import install_pre_commit  # noqa: E402
-from tests.e2e_util import OFFLINE_BASE_LOOKUP  # noqa: E402
-from tests.e2e_util import perturb_lora  # noqa: E402
-from tests.e2e_util import publish_to_hub_cache  # noqa: E402
-from tests.e2e_util import read_config  # noqa: E402
-from tests.e2e_util import recorded_warnings  # noqa: E402
-from tests.e2e_util import rename_warning  # noqa: E402
-from tests.e2e_util import set_base  # noqa: E402
-from tests.e2e_util import TinyLlama  # noqa: E402
-from tests.util import git  # noqa: E402
-from tests.util import peft_dumps  # noqa: E402
+from adapter_guard import schemas
+from adapter_guard import versions
+from tests.e2e_util import build_tiny_llama
+from tests.e2e_util import card_metadata
+from tests.e2e_util import CONFIG_NAME
+from tests.e2e_util import git_commit_with_hooks
+from tests.e2e_util import HUB_ID
+from tests.e2e_util import ignoring_known_deprecations
+from tests.e2e_util import install_pre_commit
+from tests.e2e_util import OFFLINE_BASE_LOOKUP
+from tests.e2e_util import perturb_lora
+from tests.e2e_util import publish_to_hub_cache
+from tests.e2e_util import read_config
+from tests.e2e_util import recorded_warnings
+from tests.e2e_util import rename_warning
+from tests.e2e_util import set_base
+from tests.e2e_util import TinyLlama
+from tests.util import git
+from tests.util import peft_dumps
 
 # torch, transformers and peft are imported inside the tests, never at
 # collection: `pytest -m "not peft"` must not pay seconds for them, nor need them.
@@ -116,7 +116,7 @@ def test_seed_reproduction(repo: Path, run: Any, tiny_llama: TinyLlama, offline_
 
     # The adapter as published: trained from the base loaded by its Hub id, so
     # PEFT writes "acme/tiny-llama" in adapter_config.json and in the card.
-    with recorded_warnings([OFFLINE_BASE_LOOKUP]):
+    with recorded_warnings((OFFLINE_BASE_LOOKUP,)):
         first = peft.get_peft_model(tiny_llama.load_from_hub(), lora_config(lora_dropout=0.0))
         perturb_lora(first, seed=1)
         first.save_pretrained(str(adapter))
@@ -165,7 +165,8 @@ def test_seed_reproduction(repo: Path, run: Any, tiny_llama: TinyLlama, offline_
     git('add', '-A')
     accepted = git_commit_with_hooks(repo, 'retrain')
     assert accepted.returncode == 0, accepted.stdout
-    assert 'adapter-guard' in accepted.stdout and 'Passed' in accepted.stdout, accepted.stdout
+    assert 'adapter-guard' in accepted.stdout, accepted.stdout
+    assert 'Passed' in accepted.stdout, accepted.stdout
     assert read_config(config)['lora_dropout'] == 0.1
     assert json.loads(git('show', f'HEAD:{config.relative_to(repo).as_posix()}'))['base_model_name_or_path'] == HUB_ID
 
@@ -244,7 +245,7 @@ if importlib.util.find_spec('sklearn') is None:
 METHOD_WARNINGS: dict[str, tuple[tuple[type[Warning], str], ...]] = {
     'BEFT': ((UserWarning, r'base layer has no bias term'),),  # Llama's linears have no bias
     # PEFT's default LN-tuning targets for llama are RMSNorms, which LN tuning does not know
-    'LN_TUNING': ((UserWarning, r"Unsupported layer type .*LlamaRMSNorm.* proceed at your own risk"),),
+    'LN_TUNING': ((UserWarning, r'Unsupported layer type .*LlamaRMSNorm.* proceed at your own risk'),),
     # BOFT tries to build its CUDA extension, fails on a CPU-only torch, and falls back
     'BOFT': ((UserWarning, r'Failed to load the CUDA extension'),
              (UserWarning, r'Setting boft_n_butterfly_factor to 1')),
@@ -287,7 +288,7 @@ def _prepare_xlora(tiny_llama: TinyLlama, tmp_path: Path, monkeypatch: pytest.Mo
     import peft
 
     lora = tmp_path / 'published-lora'
-    with recorded_warnings([OFFLINE_BASE_LOOKUP]):
+    with recorded_warnings((OFFLINE_BASE_LOOKUP,)):
         sub = peft.get_peft_model(
             tiny_llama.load_from_hub(), peft.LoraConfig(target_modules=LINEAR, r=4, task_type='CAUSAL_LM'))
         sub.save_pretrained(str(lora))

@@ -41,7 +41,8 @@ KNOWN_DEPRECATIONS: tuple[tuple[type[Warning], str], ...] = (
 # whose base_model_name_or_path is not a local folder.  Offline it cannot tell,
 # and says so; nothing is downloaded.
 OFFLINE_BASE_LOOKUP: tuple[type[Warning], str] = (
-    UserWarning, re.escape(f'Could not find a config file in {HUB_ID} - will assume that the vocabulary was not modified'),
+    UserWarning,
+    re.escape(f'Could not find a config file in {HUB_ID} - will assume that the vocabulary was not modified'),
 )
 
 
@@ -210,7 +211,8 @@ def pre_commit_config() -> str:
 
 def install_pre_commit(repo: Path) -> None:
     (repo / '.pre-commit-config.yaml').write_text(pre_commit_config())
-    subprocess.run((sys.executable, '-m', 'pre_commit', 'install'), cwd=repo, check=True, capture_output=True, text=True)
+    subprocess.run((sys.executable, '-m', 'pre_commit', 'install'), cwd=repo, check=True, capture_output=True,
+                   text=True)
 
 
 def git_commit_with_hooks(repo: Path, message: str) -> subprocess.CompletedProcess[str]:

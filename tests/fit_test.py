@@ -71,7 +71,8 @@ def fit_findings(run: Any, *args: Any) -> list[dict[str, Any]]:
 
 
 def lora_pair(module: str, inputs: int, outputs: int, r: int = 8) -> dict[str, list[int]]:
-    return {f'base_model.model.{module}.lora_A.weight': [r, inputs], f'base_model.model.{module}.lora_B.weight': [outputs, r]}
+    return {f'base_model.model.{module}.lora_A.weight': [r, inputs],
+            f'base_model.model.{module}.lora_B.weight': [outputs, r]}
 
 
 GPT2_C_ATTN = {
@@ -97,11 +98,11 @@ MISFITS = [
         "the weights fit 'acme/gpt2-16'",
     ], id='gpt2-conv1d'),
     pytest.param('acme/t5', T5_QV, {'target_modules': ['q'], 'task_type': 'SEQ_2_SEQ_LM'}, [
-        "it has weights for decoder.block.2.layer.0.SelfAttention.q, but 'acme/t5' has only 2 of those layers "
-        '(decoder.block.0-1)', 'PEFT ignores weights for modules the base model does not have',
+        ("it has weights for decoder.block.2.layer.0.SelfAttention.q, but 'acme/t5' has only 2 of those layers "
+         '(decoder.block.0-1)'), 'PEFT ignores weights for modules the base model does not have',
     ], id='t5-layer-the-base-lacks'),
     pytest.param('acme/wide', {k.replace('base_model.model.', 'base_model.model.backbone.'): v for k, v in QV.items()},
-                 {}, ["backbone.model.layers.0.self_attn.q_proj lora_A takes 16 inputs"], id='wrapped-model'),
+                 {}, ['backbone.model.layers.0.self_attn.q_proj lora_A takes 16 inputs'], id='wrapped-model'),
     pytest.param('acme/small', {**QV, 'base_model.model.lm_head.weight': [64, 32]}, {'modules_to_save': ['lm_head']},
                  ["lm_head weight takes 32 inputs, but lm_head of 'acme/small' takes 16 (hidden_size)"],
                  id='modules-to-save'),
@@ -156,7 +157,7 @@ def _sha(cache: Path, repo_id: str) -> str:
     return (cache / f'models--{repo_id.replace("/", "--")}' / 'refs' / 'main').read_text()
 
 
-@pytest.mark.parametrize('revision', ['main', 'pinned'])
+@pytest.mark.parametrize('revision', ('main', 'pinned'))
 def test_the_adapters_revision_is_looked_up(revision: str, cache: Path, run: Any, tmp_path: Path) -> None:
     pinned = _sha(cache, 'acme/wide') if revision == 'pinned' else revision
     config = adapter(tmp_path / 'adapter', QV, base_model_name_or_path='acme/wide', revision=pinned)
@@ -166,7 +167,7 @@ def test_the_adapters_revision_is_looked_up(revision: str, cache: Path, run: Any
 DEEP = dict(LLAMA, num_hidden_layers=4)
 
 
-@pytest.mark.parametrize(('changes', 'covered'), [
+@pytest.mark.parametrize(('changes', 'covered'), (
     pytest.param({}, False, id='every-layer'),
     pytest.param({'layers_to_transform': [0, 1]}, True, id='layers-to-transform'),
     pytest.param({'layers_pattern': 'layers', 'layers_to_transform': [0, 1]}, True, id='layers-pattern'),
@@ -175,7 +176,7 @@ DEEP = dict(LLAMA, num_hidden_layers=4)
                                      'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.v_proj']},
                  True, id='per-layer-names'),
     pytest.param({'target_modules': r'.*\.[01]\.self_attn\.(q|v)_proj'}, True, id='regex'),
-])
+))
 def test_fewer_layers_than_the_base_only_when_peft_would_cover_all(
         changes: dict[str, Any], covered: bool, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     populate_cache(tmp_path / 'cache', {'acme/deep': DEEP, 'acme/small': LLAMA})
@@ -191,13 +192,14 @@ def test_fewer_layers_than_the_base_only_when_peft_would_cover_all(
         assert "the weights fit 'acme/small'" in findings[0]['message']
 
 
-@pytest.mark.parametrize(('policy', 'named'), [
+@pytest.mark.parametrize(('policy', 'named'), (
     pytest.param('', "the weights fit 'acme/small' and 'acme/small-copy';", id='no-policy'),
-    pytest.param('allow = ["acme/wide", "acme/small-copy"]\n', "the weights fit 'acme/small-copy';", id='allowed-first'),
+    pytest.param('allow = ["acme/wide", "acme/small-copy"]\n', "the weights fit 'acme/small-copy';",
+                 id='allowed-first'),
     pytest.param('allow = ["acme/wide"]\n', "the weights fit 'acme/small' and 'acme/small-copy' (which the policy "
                  'does not allow)', id='none-allowed'),
     pytest.param('deny = ["acme/small"]\n', "the weights fit 'acme/small-copy';", id='denied-never-named'),
-])
+))
 def test_the_models_named_follow_the_policy(policy: str, named: str, run: Any, tmp_path: Path) -> None:
     config = adapter(tmp_path / 'adapter', QV, base_model_name_or_path='acme/wide')
     (tmp_path / 'policy.toml').write_text(policy)
@@ -214,7 +216,8 @@ def test_only_models_of_the_same_family_are_named(run: Any, tmp_path: Path) -> N
 
 
 def test_only_the_vocabulary_differs(run: Any, tmp_path: Path) -> None:
-    resized = {**QV, 'base_model.model.model.embed_tokens.weight': [72, 16], 'base_model.model.lm_head.weight': [72, 16]}
+    resized = {**QV, 'base_model.model.model.embed_tokens.weight': [72, 16],
+               'base_model.model.lm_head.weight': [72, 16]}
     config = adapter(tmp_path / 'adapter', resized, base_model_name_or_path='acme/small',
                      modules_to_save=['embed_tokens', 'lm_head'])
     result = run('check', '--no-history', '--format', 'json', config)
@@ -225,24 +228,25 @@ def test_only_the_vocabulary_differs(run: Any, tmp_path: Path) -> None:
             "model's token embeddings to 72" in findings[0]['message'])
 
 
-@pytest.mark.parametrize(('base', 'task_type', 'expected'), [
+@pytest.mark.parametrize(('base', 'task_type', 'expected'), (
     pytest.param('acme/small', 'SEQ_2_SEQ_LM', 'AutoPeftModelForSeq2SeqLM', id='seq2seq-on-llama'),
     pytest.param('acme/t5', 'CAUSAL_LM', 'AutoPeftModelForCausalLM', id='causal-lm-on-t5'),
     pytest.param('acme/small', 'SEQ_CLS', None, id='seq-cls-on-llama'),
     pytest.param('acme/t5', 'TOKEN_CLS', None, id='token-cls-on-t5'),
     pytest.param('acme/small', 'NOT_A_TASK', None, id='unknown-task-left-to-the-schema'),
-])
+))
 def test_task_type(base: str, task_type: str, expected: str | None, run: Any, tmp_path: Path) -> None:
     config = adapter(tmp_path / 'adapter', base_model_name_or_path=base, task_type=task_type, target_modules=['q'])
     findings = [f for f in fit_findings(run, config) if f['code'] == 'AG703']
     if expected is None:
         assert findings == []
     else:
-        assert len(findings) == 1 and findings[0]['severity'] == 'warning'
+        assert len(findings) == 1
+        assert findings[0]['severity'] == 'warning'
         assert expected in findings[0]['message']
 
 
-@pytest.mark.parametrize(('base', 'targets', 'flagged'), [
+@pytest.mark.parametrize(('base', 'targets', 'flagged'), (
     pytest.param('acme/gpt2', ['q_proj', 'c_attn'], [0], id='llama-name-on-gpt2'),
     pytest.param('acme/small', ['q_proj', 'v_prj'], [1], id='misspelt'),
     pytest.param('acme/small', ['self_attn.q_proj', 'model.layers.1.mlp.down_proj', 'lm_head', 'input_layernorm'], [],
@@ -252,14 +256,15 @@ def test_task_type(base: str, task_type: str, expected: str | None, run: Any, tm
     pytest.param('acme/small', r'.*\.(q|v)_proj', [], id='regex'),
     pytest.param('acme/small', 'all-linear', [], id='all-linear'),
     pytest.param('acme/small', r'([unclosed', [], id='broken-regex-left-to-peft'),
-])
+))
 def test_target_modules_name_modules_of_the_architecture(
         base: str, targets: Any, flagged: list[Any], run: Any, tmp_path: Path) -> None:
     config = adapter(tmp_path / 'adapter', base_model_name_or_path=base, target_modules=targets)
     findings = [f for f in fit_findings(run, config) if f['code'] == 'AG702']
     assert len(findings) == len(flagged), findings
     if flagged == [1]:
-        assert "'v_prj'" in findings[0]['message'] and "(did you mean 'v_proj'?)" in findings[0]['message']
+        assert "'v_prj'" in findings[0]['message']
+        assert "(did you mean 'v_proj'?)" in findings[0]['message']
     if flagged == [0]:
         assert 'did you mean' not in findings[0]['message']
         assert 'its layers are c_attn, c_fc, c_proj, lm_head, wpe, wte' in findings[0]['message']
@@ -287,18 +292,20 @@ HOSTILE: dict[str, bytes] = {
 
 
 @pytest.mark.parametrize('content', HOSTILE.values(), ids=HOSTILE.keys())
-def test_a_hostile_cached_config_is_never_a_crash(content: bytes, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hostile_cached_config_is_never_a_crash(content: bytes, run: Any, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     populate_cache(tmp_path / 'cache', {'acme/evil': LLAMA})
     snapshot = next((tmp_path / 'cache' / 'models--acme--evil' / 'snapshots').iterdir()) / 'config.json'
     Path(os.path.realpath(snapshot)).write_bytes(content)  # the blob huggingface_hub links to
     monkeypatch.setenv('HF_HUB_CACHE', str(tmp_path / 'cache'))
     config = adapter(tmp_path / 'adapter', QV, base_model_name_or_path='acme/evil')
     result = run('check', '--no-history', '--format', 'json', config)
-    assert result.code == 0 and result.findings == [], result
+    assert result.code == 0, result
+    assert result.findings == [], result
 
 
-@pytest.mark.parametrize('weights', [b'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n', b'\x00' * 4,
-                                     b'\xff' * 16], ids=['lfs-pointer', 'short', 'bad-length'])
+@pytest.mark.parametrize('weights', (b'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n', b'\x00' * 4,
+                                     b'\xff' * 16), ids=['lfs-pointer', 'short', 'bad-length'])
 def test_an_unreadable_weights_file_is_left_to_ag402(weights: bytes, run: Any, tmp_path: Path) -> None:
     config = adapter(tmp_path / 'adapter', base_model_name_or_path='acme/wide')
     (tmp_path / 'adapter' / 'adapter_model.safetensors').write_bytes(weights)
@@ -317,10 +324,10 @@ _MODULES = (
 )
 
 
-@pytest.mark.parametrize(('base', 'imported'), [
+@pytest.mark.parametrize(('base', 'imported'), (
     pytest.param('acme/not-cached', [], id='no-cache-entry'),
     pytest.param('acme/wide', ['adapter_guard.architectures'], id='cached-base-light-path'),
-])
+))
 def test_what_a_run_imports(base: str, imported: list[str], cache: Path, tmp_path: Path) -> None:
     """No cache entry: nothing new is imported; a cached base of a known family: the light path only."""
     config = adapter(tmp_path / 'adapter', QV, base_model_name_or_path=base)

@@ -76,8 +76,10 @@ def test_a_symlinked_config_is_never_replaced_with_a_file(repo: Path, tmp_path: 
     link.symlink_to(elsewhere)
     result = run('--fix', 'a')
     assert result.code == 1, result
-    assert result.out.splitlines()[0].startswith('a/adapter_config.json:1:1: AG005 adapter_config.json is a symbolic link')
-    assert link.is_symlink() and os.readlink(link) == str(elsewhere)
+    first = result.out.splitlines()[0]
+    assert first.startswith('a/adapter_config.json:1:1: AG005 adapter_config.json is a symbolic link')
+    assert link.is_symlink()
+    assert os.readlink(link) == str(elsewhere)
     assert LOCAL in elsewhere.read_text()
 
 

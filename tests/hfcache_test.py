@@ -38,7 +38,8 @@ ENVIRONMENTS = [
     pytest.param({'XDG_CACHE_HOME': '/xdg', 'HF_HOME': '/srv/hf'}, id='HF_HOME-over-XDG'),
     pytest.param({'HUGGINGFACE_HUB_CACHE': '/legacy'}, id='legacy'),
     pytest.param({'HUGGINGFACE_HUB_CACHE': '~/legacy'}, id='legacy-tilde'),
-    pytest.param({'HF_HUB_CACHE': '/hub', 'HUGGINGFACE_HUB_CACHE': '/legacy', 'HF_HOME': '/srv'}, id='HF_HUB_CACHE-wins'),
+    pytest.param({'HF_HUB_CACHE': '/hub', 'HUGGINGFACE_HUB_CACHE': '/legacy', 'HF_HOME': '/srv'},
+                 id='HF_HUB_CACHE-wins'),
     pytest.param({'HF_HUB_CACHE': '~/hub/$USER'}, id='HF_HUB_CACHE-expanded'),
     pytest.param({'HF_HOME': ''}, id='HF_HOME-empty'),
     pytest.param({'HUGGINGFACE_CO_STAGING': '1'}, id='staging'),
@@ -117,7 +118,8 @@ def test_lookup_agrees_with_huggingface_hub(
 
 def test_lookup_finds_what_hf_hub_download_wrote(downloaded: Path) -> None:
     found = hfcache.cached_file('acme/tiny', 'config.json', 'dev', str(downloaded))
-    assert found is not None and json.loads(Path(found).read_text()) == {'model_type': 'llama'}
+    assert found is not None
+    assert json.loads(Path(found).read_text()) == {'model_type': 'llama'}
     assert found.endswith(os.path.join('snapshots', DEV, 'config.json'))
 
 
@@ -159,14 +161,14 @@ LAYOUTS = ['complete', 'no-refs-folder', 'ref-with-newline', 'ref-to-missing-sna
 
 
 @pytest.mark.parametrize('case', LAYOUTS)
-@pytest.mark.parametrize('revision', [None, SHA, OTHER])
+@pytest.mark.parametrize('revision', (None, SHA, OTHER))
 def test_lookup_agrees_on_odd_layouts(tmp_path: Path, case: str, revision: str | None) -> None:
     _layout(tmp_path, case)
     assert hfcache.cached_file('acme/tiny', 'config.json', revision, str(tmp_path)) == _reference(
         tmp_path, 'acme/tiny', 'config.json', revision)
 
 
-@pytest.mark.parametrize('revision', ['../../../../etc', '/etc', 'a\\b', 'x\0y'])
+@pytest.mark.parametrize('revision', ('../../../../etc', '/etc', 'a\\b', 'x\0y'))
 def test_a_revision_that_leaves_the_repo_folder_is_never_read(tmp_path: Path, revision: str) -> None:
     _layout(tmp_path, 'complete')
     assert hfcache.cached_file('acme/tiny', 'config.json', revision, str(tmp_path)) is None

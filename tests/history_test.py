@@ -283,7 +283,7 @@ def test_range_from_the_environment(repo: Path, run, monkeypatch: pytest.MonkeyP
 
 
 def test_range_reads_the_to_ref_not_the_working_tree(repo: Path, run) -> None:
-    base, rewrite = _history_with_a_silent_rewrite(repo)
+    base, _rewrite = _history_with_a_silent_rewrite(repo)
     write_config(repo / 'a')  # the working tree is fine again; the range is not
     result = run('a', '--from-ref', base, '--to-ref', 'HEAD', '--format', 'json')
     assert sorted(result.codes) == ['AG202', 'AG301']
@@ -405,7 +405,7 @@ def test_shallow_clone_is_not_silent(repo: Path, tmp_path: Path, run, monkeypatc
     monkeypatch.chdir(clone)
     result = run('a', '--format', 'json')
     assert 'AG303' in result.codes
-    assert 'shallow clone' in [f for f in result.findings if f['code'] == 'AG303'][0]['message']
+    assert 'shallow clone' in next(f for f in result.findings if f['code'] == 'AG303')['message']
     assert 'AG202' in result.codes  # the static checks still run
     (clone / '.adapter-guard.toml').write_text('on-missing-history = "warn"\n')
     result = run('a', '--format', 'json', '--select', 'AG3')
@@ -459,7 +459,8 @@ def test_init_makes_an_old_repository_start_green(repo: Path, run) -> None:
     # Hub id -> local path cannot be accepted (history-since trusts it instead); local path -> Hub id is a repair
     assert '2 allowed base model(s), 0 accepted past change(s)' in result.out
     text = (repo / '.adapter-guard.toml').read_text()
-    assert '"Qwen/Qwen2.5-7B",' in text and f'"{OTHER}",' in text
+    assert '"Qwen/Qwen2.5-7B",' in text
+    assert f'"{OTHER}",' in text
     assert f'history-since = "{git("rev-parse", "HEAD").strip()}"' in text
     assert run('audit').code == 0
     assert run('check', '.').code == 0

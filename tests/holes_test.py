@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.util import framework_commit as _framework_commit
-from tests.util import local_hooks_config as _local_config
-from tests.util import pre_commit_cmd
 from tests.util import commit
+from tests.util import framework_commit as _framework_commit
 from tests.util import git
 from tests.util import install_git_hooks
+from tests.util import local_hooks_config as _local_config
 from tests.util import lora_weights
+from tests.util import pre_commit_cmd
 from tests.util import safetensors_bytes
 from tests.util import try_commit
 from tests.util import write_config
@@ -224,7 +224,8 @@ def test_5_touched_file_in_a_shallow_clone(repo: Path, tmp_path: Path, run, monk
     assert 'AG303' in run('a', '--format', 'json').codes
 
 
-def test_5_copied_clone_keeps_its_history_checked(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_5_copied_clone_keeps_its_history_checked(repo: Path, tmp_path: Path, run,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     clone = _silently_moved_clone(repo, tmp_path)
     copy = tmp_path / 'copy'
     shutil.copytree(clone, copy, symlinks=True)  # cp -a: new inodes, the index's stat data is stale
@@ -240,7 +241,8 @@ def test_6_staged_local_path_with_the_disk_restored(hooked: Path) -> None:
     write_config(hooked / 'a')  # the working tree is fine again; the index is not
     result = try_commit(hooked, '-m', 'commit the index')
     assert result.returncode != 0
-    assert 'AG202' in out(result) and 'AG301' in out(result)
+    assert 'AG202' in out(result)
+    assert 'AG301' in out(result)
 
 
 # -- 7. the policy travels with the content it judges ----------------------------------------
@@ -283,11 +285,13 @@ def test_8_a_commit_of_only_the_model_card(framework: Path) -> None:
     git('add', '-A')
     result = _framework_commit(framework, '-m', 'card only')
     assert result.returncode != 0
-    assert 'a/README.md:2' in result.stdout and 'AG401' in result.stdout
+    assert 'a/README.md:2' in result.stdout
+    assert 'AG401' in result.stdout
 
 
 def test_8_a_commit_of_only_the_weights(framework: Path) -> None:
-    (framework / 'a' / 'adapter_model.safetensors').write_bytes(safetensors_bytes(lora_weights(['q_proj', 'v_proj'], r=16)))
+    weights = safetensors_bytes(lora_weights(['q_proj', 'v_proj'], r=16))
+    (framework / 'a' / 'adapter_model.safetensors').write_bytes(weights)
     git('add', '-A')
     result = _framework_commit(framework, '-m', 'weights only')
     assert result.returncode != 0
@@ -356,7 +360,8 @@ def test_9_commit_msg_hook_not_installed(repo: Path) -> None:
     pytest.param(f'move\n\n# ------------------------ >8 ------------------------\nBase-Model-Change: {OTHER}\n',
                  'scissors', id='after the scissors line'),
 ))
-def test_10_what_is_not_a_trailer_at_commit_time_is_not_one_later(hooked: Path, run, message: str, cleanup: str) -> None:
+def test_10_what_is_not_a_trailer_at_commit_time_is_not_one_later(hooked: Path, run, message: str,
+                                                                   cleanup: str) -> None:
     write_config(hooked / 'a', base_model_name_or_path=OTHER)
     git('add', '-A')
     (hooked.parent / 'message').write_text(message)
@@ -397,7 +402,8 @@ def test_11_merging_an_acknowledged_change(hooked: Path, run, how: str) -> None:
 
 # -- 12. the edge of a shallow clone is never a root ----------------------------------------------------
 
-def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path, run,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     write_config(repo / 'a')
     git('add', '.')
     commit('root')
@@ -437,7 +443,8 @@ def test_13_pushing_a_new_branch_to_an_empty_remote(framework: Path, tmp_path: P
 
 # -- 14. a history-since date never completes a shallow clone ------------------------------------------------
 
-def test_14_history_since_date_in_a_shallow_clone(repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_14_history_since_date_in_a_shallow_clone(repo: Path, tmp_path: Path, run,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     clone = _silently_moved_clone(repo, tmp_path, '--depth', '1')
     monkeypatch.chdir(clone)
     (clone / '.adapter-guard.toml').write_text('history-since = "2020-01-01"\n')

@@ -24,7 +24,8 @@ byte_edits = st.lists(
     st.tuples(
         st.sampled_from(['truncate', 'insert', 'delete', 'duplicate-line', 'nan', 'retype']),
         st.integers(0, 10_000),
-        st.binary(max_size=8) | st.sampled_from([b'NaN', b'"', b'{', b'[', b'\\', b'\xff', b'\x00', b'\xef\xbb\xbf', b'}', b',']),
+        st.binary(max_size=8)
+        | st.sampled_from([b'NaN', b'"', b'{', b'[', b'\\', b'\xff', b'\x00', b'\xef\xbb\xbf', b'}', b',']),
     ),
     min_size=1, max_size=4,
 )
@@ -118,13 +119,15 @@ def test_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
     card=st.one_of(
         st.text(max_size=200).map(lambda t: '---\n' + t + '\n---\n'),
         st.sampled_from(['---\nbase_model: [\n---\n', '---\n- a\n- b\n---\n', '---\nbase_model: {a: 1}\n---\n',
-                         '---\ntags: 3\n---\n', '---\n\x00\n---\n', '---\n', '---\nbase_model: !!python/object:os.system x\n---\n']),
+                         '---\ntags: 3\n---\n', '---\n\x00\n---\n', '---\n',
+                         '---\nbase_model: !!python/object:os.system x\n---\n']),
     ),
     weights=st.one_of(
         st.binary(max_size=64),
         st.builds(lambda n, body: n.to_bytes(8, 'little') + body, st.integers(0, 2**64 - 1), st.binary(max_size=64)),
         st.builds(lambda body: len(body).to_bytes(8, 'little') + body,
-                  st.sampled_from([b'[]', b'{"a": 1}', b'{"x.lora_A.weight": {"shape": "8"}}', b'{"x.lora_A.weight": {"shape": [8, -1]}}', b'{"__metadata__": 5}', b'nul\x00'])),
+                  st.sampled_from([b'[]', b'{"a": 1}', b'{"x.lora_A.weight": {"shape": "8"}}',
+                                   b'{"x.lora_A.weight": {"shape": [8, -1]}}', b'{"__metadata__": 5}', b'nul\x00'])),
     ),
 )
 def test_hostile_files_beside_the_config(card: str, weights: bytes, tmp_path: Path,
@@ -141,7 +144,8 @@ def test_hostile_files_beside_the_config(card: str, weights: bytes, tmp_path: Pa
 
 
 @pytest.mark.parametrize(('content', 'code', 'words'), (
-    pytest.param(b'{"peft_type": "LORA", "r": ' + b'8' * 4301 + b'}', 'AG004', 'integer of 4,301 digits', id='long integer'),
+    pytest.param(b'{"peft_type": "LORA", "r": ' + b'8' * 4301 + b'}', 'AG004', 'integer of 4,301 digits',
+                 id='long integer'),
     pytest.param(b'{"peft_type": "LORA", "lora_dropout": 1e400}', 'AG003', 'reads it as Infinity', id='1e400'),
 ))
 def test_numbers_python_cannot_keep_in_a_real_process(content: bytes, code: str, words: str, tmp_path: Path) -> None:
@@ -170,7 +174,8 @@ def _special(kind: str, path: Path) -> None:
     ('adapter_config.json', 'device', 'AG005', 'is a symbolic link'),
     ('README.md', 'fifo', 'AG401', 'the model card is a FIFO (named pipe), not a regular file'),
     ('README.md', 'device', 'AG401', 'the model card is a character device, not a regular file'),
-    ('adapter_model.safetensors', 'fifo', 'AG402', 'adapter_model.safetensors is a FIFO (named pipe), not a regular file'),
+    ('adapter_model.safetensors', 'fifo', 'AG402',
+     'adapter_model.safetensors is a FIFO (named pipe), not a regular file'),
     ('adapter_model.safetensors', 'device', 'AG402', 'adapter_model.safetensors is a character device'),
 ))
 def test_special_files_are_findings_and_never_block(name: str, kind: str, code: str, what: str, tmp_path: Path) -> None:

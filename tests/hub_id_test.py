@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
 from hypothesis import example
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from huggingface_hub.errors import HFValidationError
-from huggingface_hub.utils import validate_repo_id
 
 from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.hub_id import why_invalid

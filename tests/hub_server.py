@@ -26,9 +26,9 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import quote
 from urllib.parse import unquote
 from urllib.parse import urlsplit

@@ -134,7 +134,8 @@ def test_prints_the_repository_relative_path_from_a_subfolder(run, repo: Path, m
 
 @pytest.mark.parametrize(('existing', 'args', 'error'), (
     ('pyproject', ['init'], 'pyproject.toml has [tool.adapter-guard]: the repository would have two policies'),
-    ('dot file', ['init', '--output', 'pyproject.toml'], '.adapter-guard.toml exists: the repository would have two policies'),
+    ('dot file', ['init', '--output', 'pyproject.toml'],
+     '.adapter-guard.toml exists: the repository would have two policies'),
 ))
 def test_never_creates_a_second_policy(run, repo: Path, existing: str, args: list[str], error: str) -> None:
     _adapters(repo, 'meta-llama/Llama-3.2-1B')

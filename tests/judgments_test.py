@@ -130,7 +130,8 @@ def test_no_acknowledgement_accepts_a_value_that_names_no_model(repo: Path, valu
     result = try_commit(repo, '-am', 'move', '-m', f'Base-Model-Change: {shown}')
     assert result.returncode != 0
     assert 'AG301' in out(result)
-    assert 'trailer' not in out(result) and '[[accept]]' not in out(result)  # no hint offers it
+    assert 'trailer' not in out(result)  # no hint offers it
+    assert '[[accept]]' not in out(result)
     git('commit', '-q', '--no-verify', '-am', f'move\n\nBase-Model-Change: {shown}')
 
 
@@ -228,7 +229,8 @@ def test_no_fix_hint_on_a_file_fix_would_not_touch(repo: Path, run) -> None:
     text = peft_dumps(dict(LORA, base_model_name_or_path=OTHER))
     (repo / 'a' / 'adapter_config.json').write_text(text[:-2] + ',\n  "r": 8\n}')  # AG002
     result = run('a')
-    assert 'AG002' in result.out and 'AG301' in result.out
+    assert 'AG002' in result.out
+    assert 'AG301' in result.out
     assert '--fix' not in result.out
 
 

@@ -11,8 +11,8 @@ from adapter_guard import lock
 from adapter_guard.lock import Entry
 from tests.util import commit
 from tests.util import git
-from tests.util import pre_commit_cmd
 from tests.util import install_git_hooks
+from tests.util import pre_commit_cmd
 from tests.util import try_commit
 from tests.util import write_config
 
@@ -57,11 +57,13 @@ def test_rewrite_is_ag304_and_fix_restores_from_the_lock(repo: Path, run) -> Non
 def test_fix_from_the_lock_for_a_file_never_committed(repo: Path, run) -> None:
     _locked_repo(repo, run)
     write_config(repo / 'new', base_model_name_or_path='Qwen/Qwen2.5-7B')
-    text = (repo / 'adapter-guard.lock').read_text() + '\n[adapters."new/adapter_config.json"]\nbase_model_name_or_path = "Qwen/Qwen2.5-1.5B"\n'
+    text = ((repo / 'adapter-guard.lock').read_text()
+            + '\n[adapters."new/adapter_config.json"]\nbase_model_name_or_path = "Qwen/Qwen2.5-1.5B"\n')
     (repo / 'adapter-guard.lock').write_text(text)
     assert run('new', '--format', 'json').codes == ['AG304']
     assert run('--fix', 'new').code == 1
-    assert json.loads((repo / 'new' / 'adapter_config.json').read_text())['base_model_name_or_path'] == 'Qwen/Qwen2.5-1.5B'
+    fixed = json.loads((repo / 'new' / 'adapter_config.json').read_text())
+    assert fixed['base_model_name_or_path'] == 'Qwen/Qwen2.5-1.5B'
 
 
 def test_unlocked_config_and_stale_entry(repo: Path, run) -> None:
@@ -73,7 +75,8 @@ def test_unlocked_config_and_stale_entry(repo: Path, run) -> None:
     assert sorted(result.codes) == ['AG305', 'AG306']
     (stale,) = [f for f in result.findings if f['code'] == 'AG306']
     assert (stale['path'], stale['severity']) == ('adapter-guard.lock', 'warning')
-    assert stale['line'] == (repo / 'adapter-guard.lock').read_text().splitlines().index('[adapters."b/adapter_config.json"]') + 1
+    lock_lines = (repo / 'adapter-guard.lock').read_text().splitlines()
+    assert stale['line'] == lock_lines.index('[adapters."b/adapter_config.json"]') + 1
     assert run('lock').code == 0  # adds c, drops b
     assert run('.', '--format', 'json').codes == []
 

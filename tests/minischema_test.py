@@ -21,7 +21,8 @@ METHODS = schemas.peft_index()['methods']
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False, allow_infinity=False)
     | st.sampled_from(['', 'none', 'all', 'LORA', 'CAUSAL_LM', 'gaussian', 'pissa_niter_4', 'q_proj', '8']),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(['a', 'r', 'q_proj']), inner, max_size=3),
+    lambda inner: (st.lists(inner, max_size=3)
+                   | st.dictionaries(st.sampled_from(['a', 'r', 'q_proj']), inner, max_size=3)),
     max_leaves=6,
 )
 
@@ -53,7 +54,8 @@ def test_every_schema_is_in_the_subset(peft_type: str) -> None:
 
 
 def test_policy_schema_is_in_the_subset() -> None:
-    minischema.validate({'overrides': [{'paths': ['x'], 'severity': {'AG1': 'off'}}]}, schemas.load('policy.schema.json'))
+    minischema.validate({'overrides': [{'paths': ['x'], 'severity': {'AG1': 'off'}}]},
+                        schemas.load('policy.schema.json'))
 
 
 @pytest.mark.parametrize('index', range(len(CONFIGS)))
@@ -89,6 +91,7 @@ def test_agrees_on_mutated_configs(config: dict[str, Any], peft_type: str, edits
 
 def test_policy_schema_agrees() -> None:
     schema = schemas.load('policy.schema.json')
+    policy: dict[str, Any]
     for policy in (
         {}, {'allow': 'x'}, {'allow': [1]}, {'alow': []}, {'severity': {'XX': 'error'}},
         {'severity': {'AG1': 'loud'}}, {'overrides': [{'allow': []}]}, {'accept': [{'path': 'a'}]},

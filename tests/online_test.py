@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 import pytest
 import yaml
@@ -107,10 +108,10 @@ CASES = [
                  id='revision-branch'),
     pytest.param('acme/wide', {'revision': 'b' * 40}, '', [('AG701', 'error', "does not fit 'acme/wide'")], 1,
                  id='revision-commit'),
-    pytest.param('acme/gated', {}, '', [('AG707', 'warning', 'gated on the Hub (manual approval): every machine that '
-                                                             'loads the adapter needs HF_TOKEN of an account that was '
-                                                             'granted access (HF_TOKEN here has no access to its files, '
-                                                             'so the fit was not checked)')], 0,
+    pytest.param('acme/gated', {}, '', [('AG707', 'warning', ('gated on the Hub (manual approval): every machine '
+                                                              'that loads the adapter needs HF_TOKEN of an account '
+                                                              'that was granted access (HF_TOKEN here has no access '
+                                                              'to its files, so the fit was not checked)'))], 0,
                  id='gated-without-access'),
     pytest.param('acme/gated', {}, TOKEN, [('AG701', 'error', "does not fit 'acme/gated'"),
                                            ('AG707', 'warning', 'granted access')], 1, id='gated-with-access'),
@@ -119,13 +120,14 @@ CASES = [
     pytest.param('acme/private', {}, '', [('AG705', 'error', 'or a private one that this HF_TOKEN may not see')], 1,
                  id='private-without-access'),
     pytest.param('acme/private', {}, TOKEN, [('AG701', 'error', "does not fit 'acme/private'"),
-                                             ('AG707', 'warning', "base model 'acme/private' is private on the Hub")], 1,
-                 id='private-with-access'),
+                                             ('AG707', 'warning', "base model 'acme/private' is private on the Hub")],
+                 1, id='private-with-access'),
     pytest.param('acme/old-name', {}, '', [('AG701', 'error', "does not fit 'acme/old-name'"),
-                                           ('AG708', 'warning', "'acme/old-name' has moved to 'acme/renamed' on the Hub")],
+                                           ('AG708', 'warning',
+                                            "'acme/old-name' has moved to 'acme/renamed' on the Hub")],
                  1, id='moved'),
-    pytest.param('Acme/Small', {}, '', [('AG708', 'warning', "'Acme/Small' differs in letter case from 'acme/small'")], 0,
-                 id='letter-case'),
+    pytest.param('Acme/Small', {}, '', [('AG708', 'warning', "'Acme/Small' differs in letter case from 'acme/small'")],
+                 0, id='letter-case'),
     pytest.param('acme/no-config', {}, '', [], 0, id='no-config-json'),
 ]
 
@@ -139,7 +141,9 @@ def answered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, l
         for token in ('', TOKEN):
             online = Online(hub, tmp_path / (token or 'anonymous'))
             cases = [c for c in CASES if c.values[2] == token]
-            configs = {c.id: online.adapter(str(c.id), base_model_name_or_path=c.values[0], **c.values[1]) for c in cases}
+            configs = {c.id: online.adapter(str(c.id), base_model_name_or_path=c.values[0],
+                                            **cast('dict[str, Any]', c.values[1]))
+                       for c in cases}
             _, findings = online.findings('--online', *configs.values(), HF_TOKEN=token)
             for case_id, config in configs.items():
                 mine = [f for f in findings if f['path'] == str(config)]
@@ -170,10 +174,12 @@ def test_the_config_fetched_online_is_found_offline_later(online: Online) -> Non
     online.findings('--online', config)
     # written by huggingface_hub into the Hugging Face cache, where the offline lookup finds it
     found = hfcache.cached_file('acme/wide', 'config.json', cache=str(online.cache))
-    assert found is not None and json.loads(Path(found).read_text()) == WIDE
+    assert found is not None
+    assert json.loads(Path(found).read_text()) == WIDE
     online.hub.requests.clear()
     code, findings = online.findings(config, HF_HUB_OFFLINE='1')
-    assert [f['code'] for f in findings] == ['AG701'] and code == 1
+    assert [f['code'] for f in findings] == ['AG701']
+    assert code == 1
     assert online.hub.requests == []
 
 
@@ -191,7 +197,7 @@ def test_answers_are_kept_between_runs(online: Online) -> None:
     assert not any(TOKEN in key for key in data['answers'])
 
 
-@pytest.mark.parametrize('change', ['expired', 'not-found-expires-sooner', 'damaged', 'config-deleted', 'other-token'])
+@pytest.mark.parametrize('change', ('expired', 'not-found-expires-sooner', 'damaged', 'config-deleted', 'other-token'))
 def test_answers_are_asked_again(online: Online, change: str) -> None:
     base = 'acme/missing' if change == 'not-found-expires-sooner' else 'acme/wide'
     config = online.adapter('adapter', base_model_name_or_path=base)
@@ -241,8 +247,10 @@ def test_hf_hub_offline_also_stops_fetching_allowed_models(online: Online) -> No
     online.findings('--online', config)  # acme/wide's config.json is now in the Hugging Face cache
     (online.tmp_path / 'policy.toml').write_text('allow = ["acme/wide", "acme/small"]\n')
     online.hub.requests.clear()
-    code, findings = online.findings('--online', '--config', online.tmp_path / 'policy.toml', config, HF_HUB_OFFLINE='1')
-    assert [f['code'] for f in findings] == ['AG701'] and 'the weights fit' not in findings[0]['message']
+    _code, findings = online.findings('--online', '--config', online.tmp_path / 'policy.toml', config,
+                                      HF_HUB_OFFLINE='1')
+    assert [f['code'] for f in findings] == ['AG701']
+    assert 'the weights fit' not in findings[0]['message']
     assert online.hub.requests == []
 
 
@@ -253,8 +261,8 @@ def test_a_hub_that_does_not_answer_ends_the_run_with_one_line(online: Online) -
     assert result.returncode == 2, result
     assert result.stdout == ''
     assert result.stderr.splitlines() == [
-        f'adapter-guard: error: --online: the Hugging Face Hub at {online.hub.url} cannot be asked: no answer within 1 s '
-        '(HF_HUB_ETAG_TIMEOUT); run without --online to check against the local cache only']
+        (f'adapter-guard: error: --online: the Hugging Face Hub at {online.hub.url} cannot be asked: '
+         'no answer within 1 s (HF_HUB_ETAG_TIMEOUT); run without --online to check against the local cache only')]
     assert not online.answers.exists(), 'a failure to ask is never kept as an answer'
 
 
@@ -266,14 +274,14 @@ def test_a_hub_that_is_not_there_ends_the_run_with_one_line(online: Online) -> N
     result = online.run('--online', config, HF_ENDPOINT=f'http://127.0.0.1:{port}')
     assert result.returncode == 2, result
     assert result.stderr.splitlines() == [
-        f'adapter-guard: error: --online: the Hugging Face Hub at http://127.0.0.1:{port} cannot be asked: '
-        'connection refused; run without --online to check against the local cache only']
+        (f'adapter-guard: error: --online: the Hugging Face Hub at http://127.0.0.1:{port} cannot be asked: '
+         'connection refused; run without --online to check against the local cache only')]
 
 
 def test_allowed_models_are_fetched_to_name_the_one_that_fits(online: Online) -> None:
     config = online.adapter('adapter', base_model_name_or_path='acme/wide')
     (online.tmp_path / 'policy.toml').write_text('allow = ["acme/wide", "acme/small", "acme/*"]\n')
-    code, findings = online.findings('--online', '--config', online.tmp_path / 'policy.toml', config)
+    _code, findings = online.findings('--online', '--config', online.tmp_path / 'policy.toml', config)
     assert [f['code'] for f in findings] == ['AG701']
     assert "the weights fit 'acme/small'" in findings[0]['message']
     assert 'GET /api/models/acme/small' in online.hub.requests

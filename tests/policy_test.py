@@ -102,7 +102,8 @@ def test_broken_pyproject_exits_2_naming_file_and_key(run, repo: Path, pyproject
     ('history-since = "2024-13-01"\n', 'history-since', "'2024-13-01' is neither"),
     ('[severity]\nAG999 = "off"\n', 'severity.AG999', 'matches no rule code'),
     ('[severity]\nAG9 = "off"\n', 'severity.AG9', 'matches no rule code'),
-    ('[[overrides]]\npaths = ["x"]\nseverity = {AG999 = "off"}\n', 'overrides[1].severity.AG999', 'matches no rule code'),
+    ('[[overrides]]\npaths = ["x"]\nseverity = {AG999 = "off"}\n', 'overrides[1].severity.AG999',
+     'matches no rule code'),
 ))
 def test_values_the_schema_cannot_check(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = tmp_path / '.adapter-guard.toml'
@@ -129,7 +130,8 @@ def test_severity_codes_are_validated_like_select(run, repo: Path, capsys: pytes
     severity = run('a')
     assert select.value.code == severity.code == 2
     problem = "matches no rule code: 'AG999' is not a code or the prefix of one"
-    assert problem in select_err and problem in severity.err
+    assert problem in select_err
+    assert problem in severity.err
 
 
 def test_a_dangling_policy_link_is_an_error(run, repo: Path) -> None:
@@ -158,7 +160,9 @@ def test_a_fifo_policy_never_blocks(repo: Path) -> None:
 def test_policy_parses_from_bytes() -> None:
     """Where the bytes come from (disk, index, a commit) is the caller's business."""
     parsed = policy.parse('HEAD:pyproject.toml', b'[tool.adapter-guard]\nallow = ["a/*"]\n', pyproject=True)
-    assert parsed is not None and parsed.rules.allow == ('a/*',) and parsed.source == 'HEAD:pyproject.toml'
+    assert parsed is not None
+    assert parsed.rules.allow == ('a/*',)
+    assert parsed.source == 'HEAD:pyproject.toml'
     assert policy.parse('HEAD:pyproject.toml', b'[project]\nname = "x"\n', pyproject=True) is None
     with pytest.raises(PolicyError) as error:
         policy.parse(':.adapter-guard.toml', b'allow = "\xff"\n')
@@ -183,7 +187,7 @@ def test_overrides_apply_to_matching_paths_later_ones_win(run, repo: Path) -> No
     (repo / '.adapter-guard.toml').write_text(
         'allow = ["meta-llama/*"]\n'
         '[[overrides]]\npaths = ["experiments/*"]\nallow-local-paths = true\nallow = ["*"]\n'
-        '[[overrides]]\npaths = ["experiments/strict/*"]\nallow-local-paths = false\n'
+        '[[overrides]]\npaths = ["experiments/strict/*"]\nallow-local-paths = false\n',
     )
     write_config(repo / 'experiments' / 'x', base_model_name_or_path='/mnt/models/foo')
     write_config(repo / 'experiments' / 'strict' / 'y', base_model_name_or_path='/mnt/models/foo')

@@ -17,10 +17,10 @@ import pytest
 
 from tests.util import commit
 from tests.util import framework_commit as _commit
-from tests.util import manifest as _manifest
-from tests.util import MANIFEST
-from tests.util import pre_commit_cmd
 from tests.util import git
+from tests.util import MANIFEST
+from tests.util import manifest as _manifest
+from tests.util import pre_commit_cmd
 from tests.util import REPO
 from tests.util import use_hooks
 from tests.util import write_config
@@ -75,7 +75,8 @@ def test_files_pattern(path: str, matches: bool) -> None:
 
 def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path), str(REPO)],
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp_path),
+         str(REPO)],
         check=True, capture_output=True, env={**os.environ, 'PIP_NO_INDEX': '1'},
     )
     (wheel,) = tmp_path.glob('adapter_guard-*.whl')
@@ -92,8 +93,8 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     zipfile.ZipFile(wheel).extractall(target)
     probe = subprocess.run(
         [str(venv / 'bin' / 'python'), '-c',
-         'import adapter_guard.schemas as s; print(s.schema_dir()); print(len(s.peft_index()["methods"])); '
-         'import adapter_guard.hub_id as h; print(h.legacy_models()["gpt2"])'],
+         ('import adapter_guard.schemas as s; print(s.schema_dir()); print(len(s.peft_index()["methods"])); '
+          'import adapter_guard.hub_id as h; print(h.legacy_models()["gpt2"])')],
         capture_output=True, text=True, env={'PYTHONPATH': str(target), 'PATH': os.environ['PATH']},
     )
     assert probe.returncode == 0, probe.stderr
@@ -141,7 +142,8 @@ def test_fix_hook_through_pre_commit(hook_repo: Path, repo: Path, offline: dict[
     # not at the pre-commit stage: a fixer runs only when asked for
     result = pre_commit_cmd('run', cwd=repo, env=offline)
     assert result.returncode == 1  # adapter-guard itself rejects the rewrite...
-    assert 'AG301' in result.stdout and 'restore the committed base model' not in result.stdout
+    assert 'AG301' in result.stdout
+    assert 'restore the committed base model' not in result.stdout
     assert config.read_bytes() == rewritten  # ...and nothing touched the file
     # the hint names the fixer this team can run (it has no adapter-guard on PATH), and it works:
     assert "`pre-commit run --hook-stage manual adapter-guard-fix` restores 'meta-llama/Llama-2-7b-hf'" in result.stdout
@@ -161,7 +163,8 @@ def test_pre_commit_and_commit_msg_stages(framework: Path) -> None:
     write_config(framework / 'a', base_model_name_or_path='/mnt/models/Llama-2-7b-hf')
     result = _commit(framework, '-am', 'retrain')
     assert result.returncode != 0
-    assert 'AG301' in result.stdout and 'AG202' in result.stdout
+    assert 'AG301' in result.stdout
+    assert 'AG202' in result.stdout
     write_config(framework / 'a', base_model_name_or_path=OTHER)
     result = _commit(framework, '-am', 'move')
     assert result.returncode != 0

@@ -21,7 +21,7 @@ NULL = {'null': None, '<null>': None}
 
 
 def _rows(path: Path) -> list[tuple[str, str, object]]:
-    rows = []
+    rows: list[tuple[str, str, object]] = []
     for line in path.read_text().splitlines()[1:]:
         commit, date, base = line.split('\t')
         rows.append((commit, date, NULL.get(base, base)))

@@ -24,7 +24,8 @@ TEXT_FIELDS = [name for name in Rule._fields if name not in ('code', 'severity',
 @pytest.mark.parametrize('code', sorted(RULES))
 def test_every_rule_is_explained(code: str) -> None:
     rule = RULES[code]
-    assert re.fullmatch(r'AG\d{3}', rule.code) and rule.code == code
+    assert re.fullmatch(r'AG\d{3}', rule.code)
+    assert rule.code == code
     assert rule.severity in SEVERITIES
     missing = [name for name in TEXT_FIELDS if not getattr(rule, name).strip()]
     assert not missing, f'{code} needs {", ".join(missing)} in hooks/rules.py'
@@ -40,7 +41,8 @@ def test_every_rule_is_explained(code: str) -> None:
 @pytest.mark.parametrize('code', sorted(RULES))
 def test_every_rule_has_a_group_and_an_anchor(code: str) -> None:
     prefix, heading, _ = group_of(code)
-    assert code.startswith(prefix) and heading
+    assert code.startswith(prefix)
+    assert heading
     assert url(code) == f'https://github.com/adapter-guard/adapter-guard#{code.lower()}'
 
 
@@ -54,7 +56,9 @@ def test_sections_end_with_the_ways_to_silence_any_rule() -> None:
     assert headings == ['What it catches', 'Why it matters', 'Example', 'How to fix it',
                         'How to acknowledge or silence it']
     silence = dict(sections(RULES['AG301']))['How to acknowledge or silence it']
-    assert 'Base-Model-Change:' in silence and '`--ignore AG301`' in silence and '"note"' in silence
+    assert 'Base-Model-Change:' in silence
+    assert '`--ignore AG301`' in silence
+    assert '"note"' in silence
 
 
 # -- the documented example gives the documented message ----------------------------------------

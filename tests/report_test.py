@@ -28,7 +28,8 @@ def test_text(run, unknown_key: Path, level: str, tag: str, summary: str, exit_c
     (unknown_key / '.adapter-guard.toml').write_text(POLICY.format(level=level))
     result = run('check', 'a', '--no-history')
     finding, last = result.out.splitlines()
-    assert finding.startswith('a/adapter_config.json:12:3: AG104 unknown key') and finding.endswith(f'uses the default{tag}')
+    assert finding.startswith('a/adapter_config.json:12:3: AG104 unknown key')
+    assert finding.endswith(f'uses the default{tag}')
     assert last == f'adapter-guard: {summary}'
     assert result.code == exit_code
 

@@ -43,7 +43,9 @@ def test_rule_all_lists_every_code(run) -> None:
 
 def test_rule_as_json(run) -> None:
     one = json.loads(run('rule', 'AG202', '--format', 'json').out)
-    assert one['code'] == 'AG202' and one['url'].endswith('#ag202') and one['fix'] == RULES['AG202'].fix
+    assert one['code'] == 'AG202'
+    assert one['url'].endswith('#ag202')
+    assert one['fix'] == RULES['AG202'].fix
     every = json.loads(run('rule', '--all', '--format', 'json').out)
     assert [r['code'] for r in every] == sorted(RULES)
 
@@ -52,7 +54,9 @@ def test_rule_as_json(run) -> None:
 def test_unknown_code_is_a_usage_error(run, args: tuple[str, ...]) -> None:
     result = run(*args)
     assert result.code == 2
-    assert result.err.count('\n') == 1 and 'unknown rule code' in result.err and 'rule --all' in result.err
+    assert result.err.count('\n') == 1
+    assert 'unknown rule code' in result.err
+    assert 'rule --all' in result.err
 
 
 @pytest.mark.parametrize('args', (('rule',), ('rule', 'AG301', '--all')))
@@ -88,7 +92,9 @@ def test_every_option_is_described(name: str) -> None:
             assert all(c.help for c in action._choices_actions), f'{name}: a command without help'
             continue
         label = '/'.join(action.option_strings) or action.dest
-        assert action.help and action.help != argparse.SUPPRESS and len(action.help) > 10, f'{name} {label}'
+        assert action.help, f'{name} {label}'
+        assert action.help != argparse.SUPPRESS, f'{name} {label}'
+        assert len(action.help) > 10, f'{name} {label}'
 
 
 def test_the_check_sees_markup() -> None:
@@ -99,4 +105,5 @@ def test_the_check_sees_markup() -> None:
 
 def test_help_through_the_console() -> None:
     result = subprocess.run([sys.executable, '-m', 'adapter_guard', 'rule', '--help'], capture_output=True, text=True)
-    assert result.returncode == 0 and 'what it catches' in result.stdout
+    assert result.returncode == 0
+    assert 'what it catches' in result.stdout

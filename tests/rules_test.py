@@ -58,5 +58,6 @@ def test_example(example: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize('code', sorted(set(RULES) - NOT_STATIC))
 def test_every_rule_has_examples(code: str) -> None:
     for kind in ('negative', 'positive'):
-        found = list((RULE_DIR / code / kind).glob('*.json')) + list((RULE_DIR / code / kind).glob('*/adapter_config.json'))
+        folder = RULE_DIR / code / kind
+        found = list(folder.glob('*.json')) + list(folder.glob('*/adapter_config.json'))
         assert found, f'no {kind} example for {code}'

@@ -16,8 +16,8 @@ from jsonschema import Draft7Validator
 from adapter_guard.rules import RULES
 from tests.util import commit
 from tests.util import git
-from tests.util import lora_weights
 from tests.util import LORA
+from tests.util import lora_weights
 from tests.util import peft_dumps
 from tests.util import RESOURCES
 from tests.util import safetensors_bytes
@@ -37,7 +37,8 @@ def sarif(run: Any, *args: str | Path) -> dict[str, Any]:
     assert not errors, '\n'.join(f'{list(e.path)}: {e.message}' for e in errors)
     for result in document['runs'][0]['results']:  # jsonschema checks no uri-reference format by itself
         uri = result['locations'][0]['physicalLocation']['artifactLocation']['uri']
-        assert URI_REFERENCE.fullmatch(uri) and not uri.startswith('/'), uri
+        assert URI_REFERENCE.fullmatch(uri), uri
+        assert not uri.startswith('/'), uri
     return document
 
 
@@ -71,7 +72,8 @@ def test_driver_and_rules(run, repo: Path) -> None:
         registry = RULES[rule['id']]
         assert rule['shortDescription']['text'] == registry.title
         assert rule['fullDescription']['text'] == registry.catches
-        assert registry.why in rule['help']['text'] and registry.fix in rule['help']['markdown']
+        assert registry.why in rule['help']['text']
+        assert registry.fix in rule['help']['markdown']
         assert rule['helpUri'] == f'https://github.com/adapter-guard/adapter-guard#{rule["id"].lower()}'
         assert rule['defaultConfiguration']['level'] == registry.severity
     assert the_run['results'] == []

@@ -71,7 +71,7 @@ def use_hooks(repo: Path, hook_repo: Path) -> None:
     rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
     (repo / '.pre-commit-config.yaml').write_text(
         f'repos:\n-   repo: {hook_repo}\n    rev: {rev}\n    hooks:\n'
-        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n'
+        '    -   id: adapter-guard\n    -   id: adapter-guard-fix\n',
     )
     git('add', '.pre-commit-config.yaml', cwd=repo)
     commit('use the hooks', cwd=repo)
@@ -159,7 +159,8 @@ def local_hooks_config(repo: Path) -> None:
 
     import pre_commit
 
-    version = tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__') else (4, 4)
+    version = (tuple(int(p) for p in pre_commit.__version__.split('.')[:2]) if hasattr(pre_commit, '__version__')
+               else (4, 4))
     language = 'unsupported' if version >= (4, 4) else 'system'
     lines = ['repos:', '-   repo: local', '    hooks:']
     for hook in manifest():

@@ -16,18 +16,21 @@ from adapter_guard.gitlog import Commit
 from adapter_guard.rewrites import ABSENT
 from adapter_guard.rewrites import Accept
 from adapter_guard.rewrites import BaseModel
+from adapter_guard.rewrites import State
 from adapter_guard.rewrites import Unreadable
 from adapter_guard.walker import Known
 from adapter_guard.walker import Walk
 
 NULL = '0' * 40
 A, B, C = BaseModel('org/a', None), BaseModel('org/b', None), BaseModel('org/c', None)
-VALUES = {'1' * 40: A, '2' * 40: B, '3' * 40: C, 'e' * 40: Unreadable('not valid JSON'), 'f' * 40: A}
-BLOB = {A: '1' * 40, B: '2' * 40, C: '3' * 40, 'bad': 'e' * 40, 'link': 'f' * 40, None: NULL}
-MODE = {'link': '120000', None: '000000'}
+VALUES: dict[str, State] = {'1' * 40: A, '2' * 40: B, '3' * 40: C, 'e' * 40: Unreadable('not valid JSON'), 'f' * 40: A}
+Value = BaseModel | str | None  # a base model, 'bad' (not JSON), 'link' (a symbolic link), or no file
+BLOB: dict[Value, str] = {A: '1' * 40, B: '2' * 40, C: '3' * 40, 'bad': 'e' * 40, 'link': 'f' * 40, None: NULL}
+MODE: dict[Value, str] = {'link': '120000', None: '000000'}
 
 
-def change(status: str, path: str, old: object, new: object, old_path: str | None = None, similarity: int = 100) -> Change:
+def change(status: str, path: str, old: Value, new: Value, old_path: str | None = None,
+           similarity: int = 100) -> Change:
     return Change(status, path, old_path or path, (BLOB[old],), BLOB[new], similarity,
                   (MODE.get(old, '100644'),), MODE.get(new, '100644'))
 
@@ -36,7 +39,8 @@ def commit(sha: str, *changes: Change, parents: int = 1, trailers: tuple[str, ..
     return Commit(sha * 40, ('p',) * parents, '2026-01-01', 'author', trailers, changes)
 
 
-def steps(*commits: Commit, edge: frozenset[str] = frozenset(), known=None) -> list[tuple[str, str, object, object, tuple[str, ...], int]]:
+def steps(*commits: Commit, edge: frozenset[str] = frozenset(),
+          known=None) -> list[tuple[str, str, object, object, tuple[str, ...], int]]:
     walk = Walk(VALUES, edge=edge, known=known)
     return [(s.kind, s.path, s.old, s.new, tuple(c[:1] for c in s.skipped), s.line) for s in walk.steps(commits)]
 
@@ -51,7 +55,8 @@ Q = 'b/adapter_config.json'
         [('added', P, None, A, (), 0), ('changed', P, A, B, (), 0)],
         id='a change'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('M', P, A, 'bad')), commit('3', change('M', P, 'bad', B))],
+        [commit('1', change('A', P, None, A)), commit('2', change('M', P, A, 'bad')),
+         commit('3', change('M', P, 'bad', B))],
         [('added', P, None, A, (), 0), ('unreadable', P, A, None, (), 0), ('changed', P, A, B, ('2',), 0)],
         id='unreadable in between: compared with the last readable value'),
     pytest.param(
@@ -61,11 +66,13 @@ Q = 'b/adapter_config.json'
          ('changed', P, A, B, ('2', '3'), 0)],
         id='a symlink (its text parses as A: the mode decides), then invalid JSON'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)), commit('3', change('A', P, None, B))],
+        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)),
+         commit('3', change('A', P, None, B))],
         [('added', P, None, A, (), 0), ('deleted', P, A, None, (), 0), ('re-added', P, A, B, (), 0)],
         id='deleted, then added again with another base'),
     pytest.param(
-        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)), commit('3', change('A', P, None, A))],
+        [commit('1', change('A', P, None, A)), commit('2', change('D', P, A, None)),
+         commit('3', change('A', P, None, A))],
         [('added', P, None, A, (), 0), ('deleted', P, A, None, (), 0), ('re-added', P, A, A, (), 0)],
         id='deleted, then added again with the same base'),
     pytest.param(
@@ -75,9 +82,11 @@ Q = 'b/adapter_config.json'
         id='moved away, then a new config at the old path'),
     pytest.param(
         [commit('1', change('A', 'x/one/adapter_config.json', None, A)),
-         commit('2', change('R', 'y/two/adapter_config.json', A, B, old_path='x/one/adapter_config.json', similarity=70))],
+         commit('2', change('R', 'y/two/adapter_config.json', A, B, old_path='x/one/adapter_config.json',
+                            similarity=70))],
         [('added', 'x/one/adapter_config.json', None, A, (), 0),
-         ('deleted', 'x/one/adapter_config.json', A, None, (), 0), ('added', 'y/two/adapter_config.json', None, B, (), 1)],
+         ('deleted', 'x/one/adapter_config.json', A, None, (), 0),
+         ('added', 'y/two/adapter_config.json', None, B, (), 1)],
         id='an unconvincing rename is a delete and an add'),
 ))
 def test_steps(commits: list[Commit], expected: list[tuple[object, ...]]) -> None:
@@ -116,7 +125,7 @@ def test_parse_log_reads_modes_renames_merges_and_trailers() -> None:
         '\x01' + 'd' * 40, 'p' * 40 + ' ' + 'q' * 40, '2026-01-03T00:00:00+00:00', 'Bob', '',
         '\n::100644 100644 100644 ' + '1' * 40 + ' ' + '2' * 40 + ' ' + '3' * 40 + ' MM', P,
     )
-    first, merge = gitlog.parse_log(gitlog.read_fields(io.BufferedReader(io.BytesIO(raw))))  # type: ignore[arg-type]
+    first, merge = gitlog.parse_log(gitlog.read_fields(io.BufferedReader(io.BytesIO(raw))))
     assert first.trailers == ('org/b',)
     assert first.changes[0] == Change('T', P, P, ('1' * 40,), 'f' * 40, 100, ('100644',), '120000')
     assert first.changes[1] == Change('R', Q, P, ('1' * 40,), '2' * 40, 91, ('100644',), '100644')

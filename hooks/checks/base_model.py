@@ -89,7 +89,8 @@ def _not_on_the_hub(value: str) -> str:
     legacy = list(hub_id.legacy_models())
     import difflib  # only for a bare name the Hub does not have
 
-    close = [m for m in legacy if m.lower() == value.lower()] or difflib.get_close_matches(value, legacy, n=1, cutoff=0.85)
+    close = ([m for m in legacy if m.lower() == value.lower()]
+             or difflib.get_close_matches(value, legacy, n=1, cutoff=0.85))
     hint = f' (did you mean {close[0]!r}?)' if close else ''
     return (
         f'{value!r} is not a Hub model{hint}: ids without a namespace exist only for legacy models such as '

@@ -73,7 +73,7 @@ def findings(
         yield Finding(
             document.path, 'AG704',
             f'{WEIGHTS}: {first.module} {first.tensor} has {first.got} tokens but {base!r} has {first.expected.show()}'
-            f'{_more(vocabulary)}: resize the base model\'s token embeddings to {first.got} before loading '
+            f"{_more(vocabulary)}: resize the base model's token embeddings to {first.got} before loading "
             '(PEFT fails with a size mismatch otherwise), or name the base model the adapter was trained on',
             (KEY,),
         )

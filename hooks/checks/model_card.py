@@ -103,10 +103,10 @@ def _metadata(raw: bytes) -> dict[str, object] | str:
     Parsed from the bytes already read (never the file again), the way
     ``ModelCard.load`` decodes a file: UTF-8 with an optional BOM, newlines kept.
     """
+    import logging
+
     import yaml
     from huggingface_hub import ModelCard
-
-    import logging
 
     logging.getLogger('huggingface_hub').setLevel(logging.ERROR)
     try:

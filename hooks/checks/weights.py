@@ -29,7 +29,8 @@ from adapter_guard.safetensors_header import read_header
 
 def check(document: Document, context: Context) -> Iterator[Finding]:
     data = document.data
-    method = schemas.peft_index()['methods'].get(data.get('peft_type')) if isinstance(data.get('peft_type'), str) else None
+    peft_type = data.get('peft_type')
+    method = schemas.peft_index()['methods'].get(peft_type) if isinstance(peft_type, str) else None
     if method is None or method['family'] != 'lora':
         return
     path = os.path.join(os.path.dirname(document.path), WEIGHTS)

@@ -38,7 +38,8 @@ HISTORY_ONLY = 'the audit judges history only; `adapter-guard check` judges the 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('paths', nargs='*', metavar='PATH', help='only adapters under these paths')
-    parser.add_argument('--since', metavar='REV', help='only changes after this commit or date (default: history-since)')
+    parser.add_argument('--since', metavar='REV',
+                        help='only changes after this commit or date (default: history-since)')
     parser.add_argument('--all', action='store_true', dest='all_refs', help='every branch and tag, not only HEAD')
 
 
@@ -52,7 +53,7 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None,
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
     locks: dict[str, tuple[str, str]] = {}
-    steps, walker = history.walk(repo, revisions, since=date, locks=locks)
+    steps, _walker = history.walk(repo, revisions, since=date, locks=locks)
     by_line: dict[int, list[Step]] = collections.defaultdict(list)
     for step in steps:
         if step.kind != 'changed' or step.old != step.new:  # an edit that leaves the base model alone is no event
@@ -133,7 +134,8 @@ def run(options: Options) -> int:
     return exit_code(findings)
 
 
-def _text(report: list[Timeline], findings: list[Finding], reporter: Callable[[list[Finding], int, TextIO], None]) -> None:
+def _text(report: list[Timeline], findings: list[Finding],
+          reporter: Callable[[list[Finding], int, TextIO], None]) -> None:
     out = sys.stdout
     for path, rows in report:
         out.write(f'{path}\n')

@@ -55,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--fix', action='store_true',
                         help='restore base_model_name_or_path and revision of changed configs (exit 1 if changed)')
     parser.add_argument('--online', action='store_true',
-                        help='ask the Hugging Face Hub ($HF_ENDPOINT) about each base model and fetch its config.json (AG7xx)')
+                        help='ask the Hugging Face Hub ($HF_ENDPOINT) about each base model '
+                             'and fetch its config.json (AG7xx)')
 
 
 class Result(NamedTuple):
@@ -165,7 +166,8 @@ class _Group:
                 found = [Finding(path, 'AG005', _SYMLINK, line=1, column=1)]
                 targets.append(Target(path, relpath, content, None))
             else:
-                loaded = check_content(path, content.raw, Context(self.root, relpath, rules, self.lock, self.options.online))
+                context = Context(self.root, relpath, rules, self.lock, self.options.online)
+                loaded = check_content(path, content.raw, context)
                 found = loaded.findings
                 safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
                 targets.append(Target(path, relpath, content, loaded.document, safe, fix.refusal(path)))
@@ -225,7 +227,8 @@ class _Group:
         elif self.repo is not None:
             found = self.repo.working_configs()
         else:
-            found = [os.path.relpath(p, prefix).replace(os.sep, '/') for p in discover.search(prefix, (discover.CONFIG_NAME,))]
+            found = [os.path.relpath(p, prefix).replace(os.sep, '/')
+                     for p in discover.search(prefix, (discover.CONFIG_NAME,))]
         return [(os.path.normpath(os.path.join(prefix, p)), p) for p in found]
 
     def _history(self, team_policy: Policy, targets: list[Target]) -> list[Finding]:

@@ -80,7 +80,8 @@ class Demo:
     def same_as_committed(self, expected: str) -> None:
         with open(os.path.join(self.path, ADAPTER), 'rb') as f:
             on_disk = f.read()
-        wanted = json.dumps({**CONFIG, 'lora_dropout': 0.1, 'base_model_name_or_path': expected}, indent=2, sort_keys=True)
+        wanted = json.dumps({**CONFIG, 'lora_dropout': 0.1, 'base_model_name_or_path': expected},
+                            indent=2, sort_keys=True)
         if on_disk == wanted.encode():
             print(f'    the file is byte for byte what PEFT would have written with {expected!r}')
         else:
@@ -97,7 +98,8 @@ class Demo:
         ):
             hook = os.path.join(hooks, name)
             with open(hook, 'w', encoding='utf-8') as f:
-                f.write(PRE_COMMIT_HOOK.format(python=python) if command is None else HOOK.format(python=python, command=command))
+                f.write(PRE_COMMIT_HOOK.format(python=python) if command is None
+                        else HOOK.format(python=python, command=command))
             os.chmod(hook, 0o755)
 
 
@@ -111,7 +113,8 @@ def run(args: Options) -> int:
             print(f'\nThe demo repository is kept at {path}')
         else:
             shutil.rmtree(path, ignore_errors=True)
-    print('\nThe demo ran as described.' if not demo.failures else f'\n{demo.failures} step(s) did not behave as described.')
+    print('\nThe demo ran as described.' if not demo.failures
+          else f'\n{demo.failures} step(s) did not behave as described.')
     return 0 if not demo.failures else 1
 
 

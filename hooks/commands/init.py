@@ -34,7 +34,8 @@ AUTO_REASON = 'accepted by adapter-guard init: it predates the policy'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--force', action='store_true', help='replace an existing policy (hand-written reasons are kept)')
+    parser.add_argument('--force', action='store_true',
+                        help='replace an existing policy (hand-written reasons are kept)')
     parser.add_argument('--output', metavar='FILE',
                         help=f'where to write (default: {policy.POLICY_FILE} at the repository root; '
                              'pyproject.toml: into its [tool.adapter-guard] table)')
@@ -93,13 +94,15 @@ def past_changes(repo: gitrepo.Repo) -> tuple[list[Accepted], list[Accepted]]:
         old, new = step.old, step.new
         if old is None or new is None or not rewrites.rewrites(old, new):
             continue
-        if not history.assess(step, history.Target(step.path, step.path, None, None), judge, step.commit.trailers).findings:
+        target = history.Target(step.path, step.path, None, None)
+        if not history.assess(step, target, judge, step.commit.trailers).findings:
             continue
         base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
         to = base if old.revision == new.revision or old.base != new.base else (
             f'{base}@{new.revision if isinstance(new.revision, str) else ""}')
         commit = step.commit
-        accepted = Accepted(step.path, old.base if isinstance(old.base, str) else None, to, commit.sha, commit.date, commit.author)
+        accepted = Accepted(step.path, old.base if isinstance(old.base, str) else None, to,
+                            commit.sha, commit.date, commit.author)
         if names_a_model(new.base, judge.policy.for_path(step.path), os.path.join(repo.root, step.path), repo.root):
             accepts.append(accepted)
         else:
@@ -137,7 +140,8 @@ def render(starter: Starter, reasons: dict[tuple[str, str | None, str], str]) ->
     if starter.unacceptable:
         out += ['', '# The history holds changes to values no acknowledgement can accept (a local path, null,',
                 '# an invalid id); the history before this commit is trusted as it is:']
-        out += [f'#   {a.commit[:12]} {a.date[:10]} {a.path}: {_toml(a.to) if a.to else "null"}' for a in starter.unacceptable]
+        out += [f'#   {a.commit[:12]} {a.date[:10]} {a.path}: {_toml(a.to) if a.to else "null"}'
+                for a in starter.unacceptable]
         out.append(f'history-since = {_toml(starter.head or "")}')
     for accepted in starter.accepts:
         out += [
@@ -156,11 +160,14 @@ def render(starter: Starter, reasons: dict[tuple[str, str | None, str], str]) ->
 def into_pyproject(pyproject: str, text: str) -> str:
     """``pyproject`` with its [tool.adapter-guard] table set to the policy ``text``; the rest kept."""
     import tomlkit  # only init needs a format-preserving TOML writer
+    from tomlkit.items import Comment
+    from tomlkit.items import Whitespace
 
     document = tomlkit.parse(pyproject)
     table = tomlkit.table()
     for key, item in tomlkit.parse(text).body:
         if key is None:
+            assert isinstance(item, (Comment, Whitespace))  # the only items without a key
             table.add(item)  # comments and blank lines
         else:
             table.add(key, item)
@@ -212,8 +219,8 @@ def run(args: Options) -> int:
         raise UsageError(f'{shown}: not written ({e})')
     print(f'wrote {shown}: {len(starter.allow)} allowed base model(s), {len(starter.accepts)} accepted past change(s)')
     if starter.not_hub:
-        print(f'{len(starter.not_hub)} config(s) do not name an allowed Hub id yet: run `adapter-guard check` to see why',
-              file=sys.stderr)
+        print(f'{len(starter.not_hub)} config(s) do not name an allowed Hub id yet: '
+              'run `adapter-guard check` to see why', file=sys.stderr)
     if args.with_lock:
         return lock_command.write(repo)
     return 0
@@ -244,7 +251,8 @@ def _refuse_a_second_policy(root: str, target: str) -> None:
     """The repository's policy is .adapter-guard.toml or [tool.adapter-guard], never both."""
     dot_file = os.path.join(root, policy.POLICY_FILE)
     pyproject = os.path.join(root, policy.PYPROJECT)
-    if target == dot_file and os.path.isfile(pyproject) and policy.parse(pyproject, policy.read(pyproject), pyproject=True):
+    if (target == dot_file and os.path.isfile(pyproject)
+            and policy.parse(pyproject, policy.read(pyproject), pyproject=True)):
         raise UsageError(
             f'{policy.PYPROJECT} has [tool.adapter-guard]: the repository would have two policies; '
             f'use --output {policy.PYPROJECT} --force to replace that one',

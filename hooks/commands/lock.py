@@ -88,7 +88,8 @@ def write(repo: gitrepo.Repo, update: tuple[str, ...] = (), *, dry_run: bool = F
     return 0
 
 
-def _merge(existing: dict[str, Entry] | None, found: dict[str, Entry], updates: list[str]) -> tuple[dict[str, Entry], list[str]]:
+def _merge(existing: dict[str, Entry] | None, found: dict[str, Entry],
+           updates: list[str]) -> tuple[dict[str, Entry], list[str]]:
     """The new entries, and the paths whose entry differs from the config but was kept."""
     if existing is None:
         return dict(found), []

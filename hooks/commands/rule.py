@@ -50,6 +50,7 @@ def run(args: Options) -> int:
     if args.all_rules:
         chosen = [RULES[code] for code in sorted(RULES)]
     else:
+        assert args.code is not None  # argparse requires CODE or --all
         code = args.code.strip().upper()
         if code not in RULES:
             raise UsageError(f'unknown rule code {args.code!r}; adapter-guard rule --all lists them')
