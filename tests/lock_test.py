@@ -189,6 +189,7 @@ def test_a_config_another_tool_wrote_is_locked_under_its_own_key(repo: Path, run
     path.write_text(mlx.replace(json.dumps(original), '"mlx-community/Other-Model-4bit"'))
     result = run('mlx', '--format', 'json', '--no-history')
     (finding,) = [f for f in result.findings if f['code'] == 'AG304']
-    assert finding['message'].startswith(f"model 'mlx-community/Other-Model-4bit' differs from adapter-guard.lock ({original!r})")
+    expected = f"model 'mlx-community/Other-Model-4bit' differs from adapter-guard.lock ({original!r})"
+    assert finding['message'].startswith(expected)
     assert run('--fix', 'mlx', '--no-history').code == 1
     assert path.read_text() == mlx
