@@ -17,9 +17,9 @@ import stat
 from adapter_guard import files
 from adapter_guard.checks import model_card
 from adapter_guard.findings import Finding
-from adapter_guard.history import Target
 from adapter_guard.hub_id import is_valid_repo_id
 from adapter_guard.jsonload import Document
+from adapter_guard.judgment import Target
 from adapter_guard.localpath import local_path_reason
 
 UNSAFE = frozenset(('AG001', 'AG002'))

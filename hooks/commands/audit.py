@@ -21,7 +21,9 @@ from typing import TextIO
 from adapter_guard import discover
 from adapter_guard import gitrepo
 from adapter_guard import history
+from adapter_guard import history_reader
 from adapter_guard import jsonload
+from adapter_guard import judgment
 from adapter_guard import policy
 from adapter_guard import rewrites
 from adapter_guard.checker import finish
@@ -53,24 +55,24 @@ def build(repo: gitrepo.Repo, team_policy: policy.Policy, since: str | None,
     if all_refs:
         revisions = ['--all'] + ['^' + r.split('..')[0] for r in revisions if '..' in r]
     locks: dict[str, tuple[str, str]] = {}
-    steps, _walker = history.walk(repo, revisions, since=date, locks=locks)
+    steps, _walker = history_reader.walk(repo, revisions, since=date, locks=locks)
     by_line: dict[int, list[Step]] = collections.defaultdict(list)
     for step in steps:
         if step.kind != 'changed' or step.old != step.new:  # an edit that leaves the base model alone is no event
             by_line[step.line].append(step)
-    judge = history.Judge(team_policy, repo.root, locks=history.read_locks(repo, locks))
+    judge = judgment.Judge(team_policy, repo.root, locks=history_reader.read_locks(repo, locks))
     report: list[Timeline] = []
     findings: list[Finding] = []
     for line in sorted(by_line, key=lambda n: by_line[n][-1].path):
         rows = by_line[line]
         path = rows[-1].path
-        target = history.Target(os.path.relpath(os.path.join(repo.root, path)), path, None, _current(repo.root, path))
+        target = judgment.Target(os.path.relpath(os.path.join(repo.root, path)), path, None, _current(repo.root, path))
         timeline = []
         for step in rows:
             if step.kind == 'beyond-history':
-                verdict = history.Assessment([], None, False)  # reported once below (AG303)
+                verdict = judgment.Assessment([], None, False)  # reported once below (AG303)
             else:
-                verdict = history.assess(step, target, judge, step.commit.trailers)
+                verdict = judgment.assess(step, target, judge, step.commit.trailers)
             value = step.new or step.old
             timeline.append(dict(
                 commit=step.commit.sha, date=step.commit.date, author=step.commit.author,

@@ -18,7 +18,8 @@ from typing import Any
 from typing import NamedTuple
 
 from adapter_guard import gitrepo
-from adapter_guard import history
+from adapter_guard import history_reader
+from adapter_guard import judgment
 from adapter_guard import policy
 from adapter_guard import rewrites
 from adapter_guard.checks.base_model import is_hub_model
@@ -67,7 +68,7 @@ class Starter(NamedTuple):
 
 def collect(repo: gitrepo.Repo) -> Starter:
     tracked = repo.tracked()
-    current = dict(zip(tracked, repo.read([f':{p}' for p in tracked], history.blob_state)))
+    current = dict(zip(tracked, repo.read([f':{p}' for p in tracked], history_reader.blob_state)))
     allow = sorted({
         v.base for v in current.values()
         if isinstance(v, rewrites.BaseModel) and isinstance(v.base, str) and is_hub_model(v.base, (repo.root,))
@@ -88,14 +89,14 @@ def past_changes(repo: gitrepo.Repo) -> tuple[list[Accepted], list[Accepted]]:
     unacceptable: list[Accepted] = []
     if repo.head is None:
         return accepts, unacceptable
-    steps, _ = history.walk(repo, ['HEAD'])
-    judge = history.Judge(policy.DEFAULT, repo.root)
+    steps, _ = history_reader.walk(repo, ['HEAD'])
+    judge = judgment.Judge(policy.DEFAULT, repo.root)
     for step in steps:
         old, new = step.old, step.new
         if old is None or new is None or not rewrites.rewrites(old, new):
             continue
-        target = history.Target(step.path, step.path, None, None)
-        if not history.assess(step, target, judge, step.commit.trailers).findings:
+        target = judgment.Target(step.path, step.path, None, None)
+        if not judgment.assess(step, target, judge, step.commit.trailers).findings:
             continue
         base = new.base if isinstance(new.base, str) else ''  # '' stands for no base model
         to = base if old.revision == new.revision or old.base != new.base else (

@@ -14,7 +14,7 @@ import sys
 
 from adapter_guard import discover
 from adapter_guard import gitrepo
-from adapter_guard import history
+from adapter_guard import history_reader
 from adapter_guard import lock
 from adapter_guard.errors import UsageError
 from adapter_guard.fix import write_atomically
@@ -35,7 +35,7 @@ def current(repo: gitrepo.Repo) -> tuple[dict[str, Entry], list[str]]:
     entries, unreadable = {}, []
     for path in paths:
         full = os.path.join(repo.root, path)
-        state = history.blob_state(_read(full)) if not os.path.islink(full) else None
+        state = history_reader.blob_state(_read(full)) if not os.path.islink(full) else None
         if isinstance(state, BaseModel):
             entries[path] = Entry.of(state)
         elif os.path.lexists(full):
