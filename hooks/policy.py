@@ -19,6 +19,7 @@ from adapter_guard import schemas
 from adapter_guard import tomlread
 from adapter_guard.errors import PolicyError
 from adapter_guard.errors import UsageError
+from adapter_guard.jsonload import json_type
 from adapter_guard.rewrites import Accept
 from adapter_guard.rules import RULES
 from adapter_guard.rules import unknown_selector
@@ -233,15 +234,10 @@ def _looks_like_ours(name: str) -> bool:
 
 
 def _toml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return 'a boolean'
-    if isinstance(value, (int, float)):
-        return 'a number'
-    if isinstance(value, str):
-        return 'a string'
-    if isinstance(value, list):
-        return 'an array'
-    return 'a date or time'
+    """How a message names a TOML value's type: JSON's names, and TOML's dates and times."""
+    if type(value).__module__ == 'datetime':
+        return 'a date or time'
+    return 'a table' if isinstance(value, dict) else json_type(value)
 
 
 def read(path: str) -> bytes:

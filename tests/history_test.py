@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.util import add_submodule
 from tests.util import commit
 from tests.util import git
 from tests.util import install_git_hooks
@@ -190,13 +191,7 @@ def test_worktree(hooked: Path, tmp_path: Path) -> None:
 
 
 def test_submodule(hooked: Path, tmp_path: Path, run) -> None:
-    library = tmp_path / 'library'
-    library.mkdir()
-    git('init', '-q', cwd=library)
-    write_config(library / 'shared')
-    git('add', '.', cwd=library)
-    commit('lib', cwd=library)
-    git('-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', str(library), 'vendor/library')
+    add_submodule(hooked, tmp_path / 'library')
     assert try_commit(hooked, '-m', 'add submodule').returncode == 0
     result = run('check', '.', '--format', 'json')
     assert result.code == 0, result

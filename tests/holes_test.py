@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.util import add_submodule
 from tests.util import commit
 from tests.util import framework_commit as _framework_commit
 from tests.util import git
@@ -164,15 +165,8 @@ def test_3_symlink_reaches_the_hook_through_pre_commit(framework: Path) -> None:
 # -- 4. each path in the repository that holds it ------------------------------------------
 
 def test_4_rewrite_inside_a_submodule_checked_from_the_superproject(hooked: Path, tmp_path: Path, run) -> None:
-    library = tmp_path / 'library'
-    library.mkdir()
-    git('init', '-q', cwd=library)
-    write_config(library / 'shared')
-    git('add', '.', cwd=library)
-    commit('lib', cwd=library)
-    git('-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', str(library), 'vendor/library')
+    inside = add_submodule(hooked, tmp_path / 'library')
     commit('add submodule')
-    inside = hooked / 'vendor' / 'library'
     write_config(inside / 'shared', base_model_name_or_path=OTHER)
     commit('silent move inside the submodule', '-a', cwd=inside)
     moved = head(inside)

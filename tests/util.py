@@ -77,6 +77,17 @@ def use_hooks(repo: Path, hook_repo: Path) -> None:
     commit('use the hooks', cwd=repo)
 
 
+def add_submodule(repo: Path, library: Path, at: str = 'vendor/library') -> Path:
+    """A repository at ``library`` with one adapter (shared/), added to ``repo`` as a submodule; its checkout."""
+    library.mkdir()
+    git('init', '-q', cwd=library)
+    write_config(library / 'shared')
+    git('add', '.', cwd=library)
+    commit('lib', cwd=library)
+    git('-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', str(library), at, cwd=repo)
+    return repo / at
+
+
 def install_git_hooks(repo: Path, *, commit_msg: bool = True, env: dict[str, str] | None = None) -> None:
     """Plain git hooks that run this adapter-guard, as pre-commit would."""
     import shlex
