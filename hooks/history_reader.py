@@ -9,6 +9,7 @@ taken out of the commits and read afterwards, for the acknowledgements.
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterable
 from collections.abc import Iterator
 
 from adapter_guard import lock
@@ -75,7 +76,7 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
                 commit = _configs_and_lock(found, locks)
                 if commit is None:
                     continue
-                wanted = [b for c in commit.changes for b in _blobs(c, new_adapters) if held.ask(b)]
+                wanted = held.want(commit, (b for c in commit.changes for b in _blobs(c, new_adapters)))
                 # flushed in batches: one write per commit costs more than the reading it starts
                 pending.append((commit, reader.ask(wanted, flush=len(pending) % 64 == 63) if wanted else reader.asked))
                 if len(pending) > _AHEAD:  # cat-file is behind: wait, so memory stays flat under any load
@@ -100,43 +101,61 @@ def read_history(repo: Repo, revisions: list[str], *, since: str | None = None, 
 
 
 class _Held:
-    """Which blobs some path holds as history is walked; the state of a blob no path holds is let go.
+    """Which blobs the walk still needs; the state of one it needs no more is let go.
 
-    Memory then follows the number of configs, not the length of history.  A
-    blob let go too early (a side branch that forked long ago) is read again
-    when asked for (``States.__missing__``): slower, never wrong.
+    A blob is needed while some path holds it (a later change starts from
+    it) or a commit read ahead but not walked yet names it.  Memory then
+    follows the number of configs, not the length of history.  A blob let go
+    that a side branch forked long ago still names is read again when asked
+    for (``States.__missing__``): slower, never wrong.
     """
 
     def __init__(self, values: dict[str, State]) -> None:
         self.values = values
         self.asked: set[str] = set()
-        self.count: collections.Counter[str] = collections.Counter()
+        self.holders: collections.Counter[str] = collections.Counter()  # blob -> paths that hold it
+        self.waiting: collections.Counter[str] = collections.Counter()  # blob -> commits read ahead that name it
         self.current: dict[str, str] = {}  # path -> the blob it holds now
 
-    def ask(self, blob: str) -> bool:
-        """Is ``blob`` to be read (not read or asked for already)?"""
-        if blob in self.asked:
-            return False
-        self.asked.add(blob)
-        return True
+    def want(self, commit: Commit, worth_reading: Iterable[str]) -> list[str]:
+        """A commit read ahead: of the blobs worth reading ahead, those not read or asked for already."""
+        for blob in _named(commit):
+            self.waiting[blob] += 1
+        fresh = []
+        for blob in worth_reading:
+            if blob not in self.asked:
+                self.asked.add(blob)
+                fresh.append(blob)
+        return fresh
 
     def settle(self, commit: Commit) -> None:
+        """A commit the walker has taken: what no path holds and no commit waits for can go."""
+        done = _named(commit)
+        for blob in done:
+            self.waiting[blob] -= 1
         for change in commit.changes:
             if change.old_path != change.path:
-                self._release(self.current.pop(change.old_path, None))
-            self._release(self.current.pop(change.path, None))
+                done.append(self._release(change.old_path))
+            done.append(self._release(change.path))
             if not is_null(change.new_blob):
                 self.current[change.path] = change.new_blob
-                self.count[change.new_blob] += 1
+                self.holders[change.new_blob] += 1
+        for blob in done:
+            if blob and self.holders[blob] <= 0 and self.waiting[blob] <= 0:
+                self.holders.pop(blob, None)
+                self.waiting.pop(blob, None)
+                self.values.pop(blob, None)
+                self.asked.discard(blob)
 
-    def _release(self, blob: str | None) -> None:
-        if blob is None:
-            return
-        self.count[blob] -= 1
-        if self.count[blob] <= 0:
-            del self.count[blob]
-            self.values.pop(blob, None)
-            self.asked.discard(blob)
+    def _release(self, path: str) -> str:
+        blob = self.current.pop(path, '')
+        if blob:
+            self.holders[blob] -= 1
+        return blob
+
+
+def _named(commit: Commit) -> list[str]:
+    return [b for c in commit.changes for b in (*c.old_blobs, c.new_blob) if not is_null(b)]
 
 
 def _blobs(change: Change, new_adapters: bool) -> Iterator[str]:

@@ -489,3 +489,23 @@ def test_many_configs_keep_their_history_checked(repo: Path, run) -> None:
     result = try_commit(repo, '-m', 'staged', '--', *(f'adapters/a{n:02d}/adapter_config.json' for n in range(60)))
     assert result.returncode != 0
     assert 'adapters/a07/adapter_config.json:4:3: AG301' in out(result)
+
+
+def test_memory_bounds_never_lose_a_value(repo: Path, run) -> None:
+    """History keeps only what the walk still needs: contents that come back, and a branch forked long ago."""
+    write_config(repo / 'a')
+    git('add', '-A')
+    commit('add')
+    git('branch', 'old-fork')
+    for n in range(12):  # the same two contents again and again: blobs that come back after being let go
+        write_config(repo / 'a', lora_dropout=0.1 if n % 2 else 0.2)
+        commit(f'tune {n}', '-a')
+    git('checkout', '-q', 'old-fork')  # a branch that forked before all of that
+    write_config(repo / 'a', base_model_name_or_path=OTHER)
+    commit('silent move on an old branch', '-a')
+    moved = head()
+    git('checkout', '-q', 'main')
+    git('merge', '-q', '--no-edit', '-X', 'theirs', 'old-fork')
+    findings = json.loads(run('audit', '--format', 'json').out)['findings']
+    assert [(f['code'], f['commit']) for f in findings] == [('AG301', moved)]
+    assert [f['commit'] for f in _ag301(run('a', '--format', 'json').findings)] == [moved]
