@@ -38,6 +38,7 @@ from typing import TypedDict
 
 from _common import alternate
 from _common import LORA
+from _common import hook_venv
 from _common import machine
 from _common import peft_dumps
 from _common import REPO
@@ -259,6 +260,7 @@ def main() -> None:
                              'the empty cache too: the hot path must not be slower')
     args = parser.parse_args()
     print(machine())
+    hook_venv()  # adapter-guard as pre-commit installs it, from this working tree
     directory = os.path.join(WORK, 'fit')
     work = build(directory)
     caches = {'empty cache': 'empty-cache', 'base cached': 'cache'}

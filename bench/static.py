@@ -29,6 +29,7 @@ from _common import arg_batches
 from _common import git
 from _common import lora_config
 from _common import LORA_SCHEMA
+from _common import hook_venv
 from _common import machine
 from _common import peft_dumps
 from _common import table
@@ -106,6 +107,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(machine())
+    hook_venv()  # adapter-guard as pre-commit installs it, from this working tree
     started = time.perf_counter()
     one_dir, many_dir = os.path.join(WORK, 'static', 'one'), os.path.join(WORK, 'static', 'many')
     one, many = build(one_dir, 1, seed=1), build(many_dir, 2000, seed=2000)

@@ -40,7 +40,6 @@ class Target(NamedTuple):
     content: Content | None     # what is being checked (disk, index, or the to-ref)
     document: Document | None   # parsed, to point at the key's line
     fixable: bool = False       # --fix may rewrite its text (readable, without AG001/AG002)
-    refusal: str | None = None  # why --fix cannot write the file (read-only, a link...), if it cannot
 
 
 class YesNo(Protocol):
@@ -152,12 +151,19 @@ def _restorable(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewr
     return acceptable(step.old.base, rules, os.path.join(judge.root, step.path), judge.root)
 
 
+def _writable(path: str) -> bool:
+    """--fix will write the file (not read-only, not a link): asked only when a hint offers --fix."""
+    from adapter_guard.fix import refusal  # fix imports this module
+
+    return refusal(path) is None
+
+
 def _remedy(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite, new_ok: bool, wanted: str) -> str:
     previous = show(rewrite.previous)
     restorable = _restorable(step, target, judge, rewrite)
     if step.commit.sha:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
-    elif target.fixable and not target.refusal and restorable:
+    elif target.fixable and restorable and _writable(target.path):
         remedy = f'{hookenv.fix_command()} restores {previous}'
     else:
         remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'

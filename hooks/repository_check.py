@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable
 
 from adapter_guard import discover
-from adapter_guard import fix
 from adapter_guard import gitrepo
 from adapter_guard import history
 from adapter_guard import history_reader
@@ -89,7 +88,7 @@ class RepositoryCheck:
                 loaded = check_content(path, content.raw, context)
                 found = loaded.findings
                 safe = loaded.document is not None and not {f.code for f in found} & UNSAFE
-                targets.append(Target(path, relpath, content, loaded.document, safe, fix.refusal(path)))
+                targets.append(Target(path, relpath, content, loaded.document, safe))
             # the policy for this config also governs what was found beside it (README.md)
             findings += finish(found, rules, selection)
         for finding in self._history(team_policy, targets):

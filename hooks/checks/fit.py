@@ -42,17 +42,23 @@ _AUTO_CLASS = {
 }
 
 
+def _a_folder_here(base: str, document: Document, context: Context) -> bool:
+    return local_path_reason(base, (os.path.dirname(os.path.abspath(document.path)), context.root)) is not None
+
+
 def check(document: Document, context: Context) -> Iterator[Finding]:
     data = document.data
     base = data.get(KEY)
     if not isinstance(base, str) or not is_valid_repo_id(base):
         return  # AG202-AG204 say what is wrong with it
-    if local_path_reason(base, (os.path.dirname(os.path.abspath(document.path)), context.root)):
-        return  # 'models/llama' that exists here is a folder, not a Hub id (AG202)
+    # 'models/llama' that exists here is a folder, not a Hub id (AG202): never asked about; without
+    # --online that takes a look at the disk, so only once the cache has the id at all
+    if context.online and _a_folder_here(base, document, context):
+        return
     revision = data.get('revision') if isinstance(data.get('revision'), str) and data.get('revision') else None
     config_path = yield from base_config(document.path, context, base, revision)
     config = read_config(config_path) if config_path else None
-    if config is None:
+    if config is None or (not context.online and _a_folder_here(base, document, context)):
         return
     from adapter_guard import module_shapes
     from adapter_guard.checks import fit_weights
