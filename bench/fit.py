@@ -37,8 +37,8 @@ from typing import Any
 from typing import TypedDict
 
 from _common import alternate
-from _common import LORA
 from _common import hook_venv
+from _common import LORA
 from _common import machine
 from _common import peft_dumps
 from _common import REPO

@@ -27,9 +27,9 @@ import time
 from _common import alternate
 from _common import arg_batches
 from _common import git
+from _common import hook_venv
 from _common import lora_config
 from _common import LORA_SCHEMA
-from _common import hook_venv
 from _common import machine
 from _common import peft_dumps
 from _common import table
