@@ -200,7 +200,11 @@ def imports(directory: str, relpath: str, cache: str) -> None:
 
 
 def meta_path(directory: str, rounds: int) -> None:
-    """An adapter on a family only transformers knows: built on the meta device, then kept for the next run."""
+    """An adapter on a family only transformers knows: built on the meta device, then kept for the next run.
+
+    Timed with this interpreter, not the hook's venv: pre-commit's venv holds no torch, so the meta-device path
+    only runs where torch and transformers are installed beside adapter-guard.
+    """
     if importlib.util.find_spec('transformers') is None or importlib.util.find_spec('torch') is None:
         print('\n(meta) torch and transformers are not installed: the meta-device path is not timed')
         return
@@ -218,7 +222,8 @@ def meta_path(directory: str, rounds: int) -> None:
             shutil.rmtree(fresh, ignore_errors=True)
             env = {**os.environ, 'HF_HUB_CACHE': os.path.join(directory, cache), 'XDG_CACHE_HOME': xdg or fresh}
             started = time.perf_counter()
-            subprocess.run((tool('adapter-guard'), '--no-history', os.path.join('falcon', 'adapter_config.json')),
+            subprocess.run((sys.executable, '-m', 'adapter_guard', '--no-history',
+                            os.path.join('falcon', 'adapter_config.json')),
                            cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             times[label].append(time.perf_counter() - started)
     print(f'\n(meta) an adapter on tiiuae/falcon-7b, a family only the meta-device path knows, {rounds} rounds')
