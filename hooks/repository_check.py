@@ -226,11 +226,14 @@ def _note_unstaged_policy(source: Source) -> None:
 def _defer(findings: list[Finding]) -> list[Finding]:
     """Leave a staged rewrite to adapter-guard-commit-msg, unless the file fails anyway.
 
-    When the commit is rejected here for another reason, the rewrite is shown
-    too, so the whole story is told at once.
+    The rewrite stays in the report as a note that says where it is judged, so
+    this stage never calls it "no problems".  When the commit is rejected here
+    for another reason, the rewrite stays an error, so the whole story is told
+    at once.
     """
     blocked = {f.path for f in findings if f.severity == 'error' and not _staged_rewrite(f)}
-    return [f for f in findings if not _staged_rewrite(f) or f.path in blocked]
+    return [f._replace(severity='note', message=f'{f.message}; judged with its trailer at the commit-msg stage')
+            if _staged_rewrite(f) and f.path not in blocked else f for f in findings]
 
 
 def _staged_rewrite(finding: Finding) -> bool:

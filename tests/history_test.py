@@ -536,3 +536,15 @@ def test_all_files_honours_trailer_and_policy(repo: Path, run) -> None:
     assert [f['path'] for f in result.findings] == ['b/adapter_config.json']
     (repo / '.adapter-guard.toml').write_text(f'[[accept]]\npath = "b/*"\nfrom = "{HUB}"\nto = "{OTHER}"\n')
     assert run('a', 'b', '--select', 'AG3').code == 0
+
+
+def test_a_rewrite_left_to_the_commit_msg_stage_is_not_no_problems(hooked: Path) -> None:
+    """The pre-commit stage cannot judge a rewrite before the message exists; it says so, and passes it on."""
+    write_config(hooked / 'a', base_model_name_or_path=OTHER)
+    result = try_commit(hooked, '-am', 'move', '-m', f'Base-Model-Change: {OTHER}')
+    assert result.returncode == 0, out(result)
+    note, first_summary, second_summary = out(result).strip().splitlines()
+    assert 'AG301' in note
+    assert note.endswith('judged with its trailer at the commit-msg stage [note]')
+    assert first_summary == 'adapter-guard: 1 note in 1 of 1 adapter config'
+    assert second_summary == 'adapter-guard: 1 adapter config checked, no problems'  # judged, with its trailer
