@@ -129,7 +129,7 @@ def _finding(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite
     return Finding(
         target.path, rewrite.code, message + '; ' + _remedy(step, target, judge, rewrite, new_ok, wanted),
         (rewrite.key,), 'key', line=line, column=column, commit=commit, previous=rewrite.previous,
-        fixable=commit is None and target.fixable and _restorable(step, target, judge, rewrite),
+        fixable=commit is None and target.fixable and _restorable(step, judge),
     )
 
 
@@ -144,7 +144,7 @@ def _acknowledgement(rewrite: rewrites.Rewrite, new: BaseModel) -> str:
     return base
 
 
-def _restorable(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite) -> bool:
+def _restorable(step: Step, judge: Judge) -> bool:
     """--fix may put the old value back: it passes the static checks."""
     assert step.old is not None
     rules = judge.policy.for_path(step.path)
@@ -160,20 +160,20 @@ def _writable(path: str) -> bool:
 
 def _remedy(step: Step, target: Target, judge: Judge, rewrite: rewrites.Rewrite, new_ok: bool, wanted: str) -> str:
     previous = show(rewrite.previous)
-    restorable = _restorable(step, target, judge, rewrite)
-    if step.commit.sha:
-        remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
-    elif target.fixable and restorable and _writable(target.path):
+    restorable = _restorable(step, judge)
+    if not step.commit.sha and target.fixable and restorable and _writable(target.path):
         remedy = f'{hookenv.fix_command()} restores {previous}'
+    elif restorable:
+        remedy = f'set it back to {previous}'
     else:
-        remedy = f'set it back to {previous}' if restorable else 'set it to the Hub id of the base model'
+        remedy = 'set it to the Hub id of the base model'
     if not new_ok:
         return remedy  # no acknowledgement makes a local path, null or an invalid id acceptable
     if not step.commit.sha and judge.trailer_ready:
         return remedy + f', or acknowledge the change with a `{TRAILER}: {wanted}` trailer'
     entry = f'path = "{step.path}"'
-    if rewrite.code == 'AG301' and isinstance(step.old and step.old.base, str):
-        entry += f', from = "{step.old.base}"' if step.old else ''
+    if rewrite.code == 'AG301' and step.old is not None and isinstance(step.old.base, str):
+        entry += f', from = "{step.old.base}"'
     return remedy + f', or acknowledge it with an [[accept]] entry in the policy ({entry}, to = "{wanted}")'
 
 
