@@ -38,6 +38,7 @@ from adapter_guard.policy import Policy
 from adapter_guard.rewrites import BaseModel
 from adapter_guard.rewrites import State
 from adapter_guard.rewrites import Unreadable
+from adapter_guard.walker import Known
 from adapter_guard.walker import Step
 from adapter_guard.walker import Walk
 
@@ -88,19 +89,10 @@ def staged(repo: Repo, targets: list[Target], judge: Judge, *, parents: list[str
         content = by_path[change.path].content
         raw = content.raw if content is not None else None  # never None: targets without content were skipped
         values[change.new_blob] = rewrites.state_of(raw) if isinstance(raw, bytes) else Unreadable('unreadable')
-    findings: list[Finding] = []
-    walker = Walk(values)
-    needs = {c.old_path for c in changes if any(not isinstance(walker.state(b, m), BaseModel)
-                                              for b, m in zip(c.old_blobs, c.old_modes))}
-    if needs and repo.shallow:
-        for change in changes:
-            if change.old_path in needs:
-                findings.append(missing(by_path[change.path],
-                                        f'this shallow clone cannot tell what {change.old_path} held '
-                                        f'before it was deleted or unreadable{SHALLOW_REMEDY}'))
-        changes = [c for c in changes if c.old_path not in needs]
-    walker = Walk(values, known=seed(repo, parents, needs) if needs and not repo.shallow else None)
     virtual = Commit('', tuple(parents), '', '', trailers, tuple(changes))
+    findings, (virtual,), known = _before_the_changes(repo, [virtual], values, by_path, parents,
+                                                      'it was deleted or unreadable')
+    walker = Walk(values, known=known)
     for step in walker.commit(virtual):
         if step.path in by_path:
             findings += assess(step, by_path[step.path], judge, trailers).findings
@@ -128,22 +120,35 @@ def commit_range(repo: Repo, from_ref: str, to_ref: str, targets: list[Target], 
         revisions, before = [to_sha], []
     locks: dict[str, tuple[str, str]] = {}
     commits, values = read_history(repo, revisions, locks=locks)
-    commits_list = list(commits)
-    needs = _first_unreadable(commits_list, values) if before else set()
-    findings: list[Finding] = []
     by_path = {t.relpath: t for t in targets}
-    if needs and repo.shallow:
-        findings += [missing(by_path[p], f'this shallow clone cannot tell what {p} held before this range'
-                             + SHALLOW_REMEDY) for p in sorted(needs) if p in by_path]
-        commits_list = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs))
-                        for c in commits_list]
-    known = seed(repo, before, needs) if needs and not repo.shallow else None
+    findings, kept, known = _before_the_changes(repo, list(commits), values, by_path, before, 'this range')
     walker = Walk(values, known=known, edge=repo.shallow_commits())
-    return findings + _judge_lines(repo, walker, walker.steps(commits_list), by_path, judge, locks)
+    return findings + _judge_lines(repo, walker, walker.steps(kept), by_path, judge, locks)
+
+
+def _before_the_changes(
+        repo: Repo, commits: list[Commit], values: dict[str, State], by_path: dict[str, Target], before: list[str],
+        when: str) -> tuple[list[Finding], list[Commit], dict[tuple[str, str], Known] | None]:
+    """What each path held before its first change, where ``values`` cannot tell (absent or unreadable).
+
+    It is read from the history of ``before`` (the parents, or the start of a
+    range).  A shallow clone that does not hold that history gets AG303 on the
+    config each such path has become, moved or not, and those changes are left
+    out: (findings, the commits to walk, what the paths held).
+    """
+    needs = _first_unreadable(commits, values) if before else set()
+    if not needs:
+        return [], commits, None
+    if not repo.shallow:
+        return [], commits, seed(repo, before, needs)
+    findings = [missing(by_path[now], f'this shallow clone cannot tell what {then} held before {when}{SHALLOW_REMEDY}')
+                for now, then in sorted(_where_they_went(commits, needs).items()) if now in by_path]
+    kept = [c._replace(changes=tuple(ch for ch in c.changes if ch.old_path not in needs)) for c in commits]
+    return findings, kept, None
 
 
 def _first_unreadable(commits: list[Commit], values: dict[str, State]) -> set[str]:
-    """Paths whose first version in a range follows one that cannot be read here (absent or unreadable)."""
+    """Paths whose first version among these commits follows one that cannot be read here (absent or unreadable)."""
     seen, needs = set(), set()
     probe = Walk(values)
     for commit in commits:
@@ -155,6 +160,18 @@ def _first_unreadable(commits: list[Commit], values: dict[str, State]) -> set[st
             if not all(isinstance(probe.state(b, m), BaseModel) for b, m in zip(change.old_blobs, modes)):
                 needs.add(change.old_path)
     return needs
+
+
+def _where_they_went(commits: list[Commit], paths: set[str]) -> dict[str, str]:
+    """Where the config of each of ``paths`` is after these commits, following moves: {path now: path then}."""
+    now: dict[str, str] = {}
+    for commit in commits:
+        for change in commit.changes:
+            if change.old_path in now and change.path != change.old_path:
+                now[change.path] = now.pop(change.old_path)
+            elif change.old_path in paths and change.old_path not in now.values():
+                now[change.path] = change.old_path
+    return now
 
 
 def _judge_lines(repo: Repo, walker: Walk, steps: Iterator[Step], by_path: dict[str, Target], judge: Judge,

@@ -419,6 +419,31 @@ def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path
     assert 'AG303' in result.codes, result
 
 
+@pytest.mark.parametrize('move', (False, True), ids=('same path', 'moved'))
+def test_12_a_range_after_an_unreadable_state_beyond_the_shallow_boundary(
+        repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch, move: bool) -> None:
+    """The value before the range is unreadable and the readable one before it is not in the clone: AG303, moved
+    or not (the finding belongs to the path the config has now)."""
+    write_config(repo / 'a', lora_dropout=0.05)
+    git('add', '.')
+    commit('root: the Hub id')
+    (repo / 'a' / 'adapter_config.json').write_text(
+        (repo / 'a' / 'adapter_config.json').read_text().replace('"r": 8,', '"r": 8'))  # invalid JSON, same text
+    commit('broken', '-a')
+    base = head()
+    if move:
+        git('mv', 'a', 'b')
+    write_config(repo / ('b' if move else 'a'), base_model_name_or_path=OTHER, lora_dropout=0.05)
+    git('add', '-A')
+    commit('repaired, another base model')
+    clone = tmp_path / 'clone'
+    git('clone', '-q', '--depth', '2', f'file://{repo}', str(clone))
+    monkeypatch.chdir(clone)
+    assert (clone / '.git' / 'shallow').read_text().strip() == base
+    result = run('b' if move else 'a', '--from-ref', base, '--to-ref', 'HEAD', '--format', 'json')
+    assert 'AG303' in result.codes, result
+
+
 # -- 13. pre-push of a new branch that is not checked out ----------------------------------------------------
 
 def test_13_pushing_a_new_branch_to_an_empty_remote(framework: Path, tmp_path: Path) -> None:
