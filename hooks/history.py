@@ -39,6 +39,7 @@ from adapter_guard.rewrites import BaseModel
 from adapter_guard.rewrites import State
 from adapter_guard.rewrites import Unreadable
 from adapter_guard.walker import Known
+from adapter_guard.walker import split_weak_renames
 from adapter_guard.walker import Step
 from adapter_guard.walker import Walk
 
@@ -134,8 +135,11 @@ def _before_the_changes(
     It is read from the history of ``before`` (the parents, or the start of a
     range).  A shallow clone that does not hold that history gets AG303 on the
     config each such path has become, moved or not, and those changes are left
-    out: (findings, the commits to walk, what the paths held).
+    out: (findings, the commits to walk, what the paths held).  The changes are
+    those the walker walks: a rename git pairs but the walker splits is a new
+    adapter, with nothing before it.
     """
+    commits = [c._replace(changes=tuple(split_weak_renames(c.changes))) for c in commits]
     needs = _first_unreadable(commits, values) if before else set()
     if not needs:
         return [], commits, None

@@ -419,11 +419,21 @@ def test_12_a_range_that_reaches_the_shallow_boundary(repo: Path, tmp_path: Path
     assert 'AG303' in result.codes, result
 
 
-@pytest.mark.parametrize('move', (False, True), ids=('same path', 'moved'))
+ANOTHER_ADAPTER = dict(r=16, lora_alpha=32, target_modules=['gate_proj', 'up_proj', 'down_proj'], task_type='SEQ_CLS',
+                       bias='all', fan_in_fan_out=True)
+
+
+@pytest.mark.parametrize(('move', 'fields', 'unknown'), (
+    (False, {}, 'a'),
+    (True, {}, 'a'),
+    (True, ANOTHER_ADAPTER, 'b'),
+), ids=('same path', 'moved', 'another adapter where git saw a move'))
 def test_12_a_range_after_an_unreadable_state_beyond_the_shallow_boundary(
-        repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch, move: bool) -> None:
-    """The value before the range is unreadable and the readable one before it is not in the clone: AG303, moved
-    or not (the finding belongs to the path the config has now)."""
+        repo: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch, move: bool, fields: dict[str, object],
+        unknown: str) -> None:
+    """The value before the range is unreadable and the readable one before it is not in the clone: AG303 on the
+    path the config has now, moved or not.  A rename git pairs but the walker splits is a new adapter at b; whether
+    b held another base model before (deleted, then re-added) is what this clone cannot tell."""
     write_config(repo / 'a', lora_dropout=0.05)
     git('add', '.')
     commit('root: the Hub id')
@@ -433,15 +443,20 @@ def test_12_a_range_after_an_unreadable_state_beyond_the_shallow_boundary(
     base = head()
     if move:
         git('mv', 'a', 'b')
-    write_config(repo / ('b' if move else 'a'), base_model_name_or_path=OTHER, lora_dropout=0.05)
+    write_config(repo / ('b' if move else 'a'), base_model_name_or_path=OTHER, lora_dropout=0.05, **fields)
     git('add', '-A')
     commit('repaired, another base model')
+    if move:
+        assert git('show', '-M', '--format=', '--name-status', 'HEAD').startswith('R')  # git pairs them
     clone = tmp_path / 'clone'
     git('clone', '-q', '--depth', '2', f'file://{repo}', str(clone))
     monkeypatch.chdir(clone)
     assert (clone / '.git' / 'shallow').read_text().strip() == base
     result = run('b' if move else 'a', '--from-ref', base, '--to-ref', 'HEAD', '--format', 'json')
-    assert 'AG303' in result.codes, result
+    (finding,) = result.findings
+    assert finding['code'] == 'AG303'
+    assert finding['path'] == f'{"b" if move else "a"}/adapter_config.json'
+    assert f'cannot tell what {unknown}/adapter_config.json held before this range' in finding['message']
 
 
 # -- 13. pre-push of a new branch that is not checked out ----------------------------------------------------
